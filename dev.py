@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Quick start for a fresh machine with only Python 3.11 (standard library only until the venv exists).
+
+    python3 dev.py start     # the whole product with demo data: web, worker and beat
+    python3 dev.py test      # the test suite (extra arguments go to pytest)
+
+Each command sets itself up: a virtual environment in .venv with the pinned packages of
+requirements-dev.lock (installed again only when a lock file changes). Without DATABASE_URL, an embedded
+PostgreSQL (pgserver) runs in .local/pgdata; without REDIS_URL, `start` uses a broker in a folder
+(.local/broker) and the database as cache, so nothing needs a server install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCKS = [ROOT / "requirements.lock", ROOT / "requirements-dev.lock"]
+STAMP = VENV / ".requirements.sha256"
+LOCAL = ROOT / ".local"
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the locked requirements if they changed since the last install."""
+    if sys.version_info[:2] != (3, 11):
+        print(f"warning: Python 3.11 is expected, this is {sys.version.split()[0]}", file=sys.stderr)
+    if not venv_python().exists():
+        print("Creating the virtual environment in .venv …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    digest = hashlib.sha256(b"".join(lock.read_bytes() for lock in LOCKS)).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return
+    print("Installing the pinned packages (requirements-dev.lock) …", flush=True)
+    pip = [str(venv_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-r", str(LOCKS[1])], cwd=ROOT, check=True)
+    STAMP.write_text(digest)
+
+
+def product_env(*, embedded_broker: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.base")
+    if not env.get("DATABASE_URL"):
+        env["EMBEDDED_DATABASE"] = "1"
+    if embedded_broker and not env.get("REDIS_URL") and not env.get("CELERY_BROKER_URL"):
+        env["CELERY_BROKER_URL"] = "filesystem://"
+        env["CELERY_BROKER_DIR"] = str(LOCAL / "broker")
+        for sub in ("", "processed"):
+            (LOCAL / "broker" / sub).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([str(venv_python()), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def start() -> int:
+    ensure_venv()
+    env = product_env(embedded_broker=True)
+    env.setdefault("DEBUG", "false")
+    port = env.get("PORT", "8000")
+    manage("migrate", "--no-input", env=env)
+    if env.get("REDIS_URL", "") == "":
+        manage("createcachetable", env=env)
+    manage("seed_demo", env=env)
+    manage("collectstatic", "--no-input", "-v0", env=env)
+    bin_dir = VENV / "bin"
+    processes = {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "helpdesk.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "helpdesk",
+            "worker",
+            "--loglevel",
+            "info",
+            "--concurrency",
+            "2",
+        ],
+        "beat": [
+            str(bin_dir / "celery"),
+            "-A",
+            "helpdesk",
+            "beat",
+            "--loglevel",
+            "info",
+            "--schedule",
+            str(LOCAL / "celerybeat-schedule"),
+        ],
+    }
+    running = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()}
+    print(
+        f"\nHelpdesk running on http://127.0.0.1:{port}/  (portal: /portal/, console: /console/, "
+        f"admin: /admin/, API docs: /api/docs/)\n"
+        f"Demo users: agent, support, supervisor, technician, manager, director, analyst, admin — "
+        f"password: {env.get('DEMO_PASSWORD', 'demo12345')}\nCtrl-C stops everything.\n",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in running.values()):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in running.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in running.values():
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    failed = [name for name, p in running.items() if p.returncode not in (0, -signal.SIGTERM, None)]
+    return 1 if failed else 0
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings.test"
+    # Two workers by default (the machines have two cores); `-n 0` or any -n/-p given runs as asked.
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "2"]
+    command = [str(venv_python()), "-m", "pytest", *parallel, *args]
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test", "setup"):
+        print(__doc__)
+        return 2
+    if sys.argv[1] == "start":
+        return start()
+    if sys.argv[1] == "setup":
+        ensure_venv()
+        return 0
+    return test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Escalation (SPEC §7) and the notifications the desk sends (email and the in-app inbox)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Classification
+
+
+class Level(models.IntegerChoices):
+    SUPERVISOR = 1, _("Level 1 — Customer Care Supervisor")
+    MANAGER = 2, _("Level 2 — Customer Service Manager")
+    DIRECTOR = 3, _("Level 3 — Director of Network Operations")
+
+
+class Reason(models.TextChoices):
+    RESPONSE_BREACH = "response_breach", _("First response target breached")
+    RESOLUTION_BREACH = "resolution_breach", _("Resolution target breached")
+    DISSATISFACTION = "dissatisfaction", _("Customer rejected the fix")
+    MANUAL = "manual", _("Requested by staff")
+    PUBLIC_EXPOSURE = "public_exposure", _("Complaint made in public")
+
+
+class Trigger(models.TextChoices):
+    RESPONSE_BREACH = "response_breach", _("First response target breached")
+    RESOLUTION_BREACH = "resolution_breach", _("Resolution target breached")
+
+
+class EscalationRule(models.Model):
+    """When a breached ticket climbs to a level: for one classification and trigger, `delay_minutes`
+    after the breach (0 = at the breach) it goes to `level`. Editable in the admin; defaults seeded."""
+
+    classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices)
+    trigger = models.CharField(_("trigger"), max_length=24, choices=Trigger.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    delay_minutes = models.PositiveIntegerField(
+        _("delay after the breach (minutes)"), validators=[MaxValueValidator(60 * 24 * 30)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["classification", "trigger", "level"]
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+        constraints = [
+            models.UniqueConstraint(fields=["classification", "trigger", "level"], name="one_rule_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_classification_display()} {self.get_trigger_display()} → {self.level}"
+
+
+class Escalation(models.Model):
+    """A ticket raised to a level for a reason: who was told, who acknowledged it and when. A ticket is
+    escalated at most once per level and reason (a unique constraint), however many watchers run."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="escalations")
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True, default="")
+    raised_at = models.DateTimeField(_("raised at"), db_index=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notified = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="escalations_notified", blank=True
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "level", "reason"], name="escalation_once_per_level_reason"
+            ),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="escalation_level_1_to_3"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["level", "raised_at"], name="escalation_open_queue", condition=Q(acknowledged_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} L{self.level} {self.reason}"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    INBOX = "inbox", _("In-app inbox")
+
+
+class Notification(models.Model):
+    """One message owed to one person (staff by email and inbox, customers by email), written in the same
+    transaction as the change that owes it: the outbox. `sent_at` is recorded before the send is
+    considered done, so a retried task never sends twice; unsent rows are swept again by beat."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    email = models.EmailField(_("email"), blank=True, default="")
+    language = models.CharField(max_length=8, default="id")
+    template = models.CharField(_("template"), max_length=64)
+    context = models.JSONField(default=dict, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A worker claims a row before sending; a claim older than the lease is taken to have died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["created_at"], name="notification_unsent", condition=Q(sent_at=None)),
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(email=""), name="notification_has_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient_id or self.email}"

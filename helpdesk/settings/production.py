@@ -1,0 +1,11 @@
+"""Production: secrets and hosts must come from the environment; secure cookies and headers."""
+
+from helpdesk.settings.base import *  # noqa: F403
+from helpdesk.settings.base import env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY")
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)

@@ -1,0 +1,272 @@
+"""Reads of the SLA module: which clock a ticket runs on, which policy applies, and the one place that
+decides whether a ticket is on time, at risk or breached (`sla_state_q`, `annotate_sla_states`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+
+from sla import clock
+from sla.models import (
+    BusinessCalendar,
+    CalendarDay,
+    CalendarDayKind,
+    ClockKind,
+    PublicHoliday,
+    SlaPolicy,
+    StageTarget,
+    WorkingHours,
+)
+from tickets.models import Classification, CustomerTier, SlaState, Stage, Ticket
+
+CONFIG_VERSION_KEY = "sla:config-version"
+_memo_lock = threading.Lock()
+_memo: dict[tuple[object, ...], object] = {}
+
+
+def config_version() -> int:
+    """A number that changes whenever calendars, holidays or policies change (see sla.services)."""
+    version = cache.get(CONFIG_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(CONFIG_VERSION_KEY, version, timeout=None)
+    return int(version)
+
+
+def _memoised(key: tuple[object, ...], build: object) -> object:
+    full_key = (config_version(), *key)
+    with _memo_lock:
+        if full_key in _memo:
+            return _memo[full_key]
+    value = build()  # type: ignore[operator]
+    with _memo_lock:
+        if len(_memo) > 256:
+            _memo.clear()
+        _memo[full_key] = value
+    return value
+
+
+def _build_calendar(calendar: BusinessCalendar) -> clock.BusinessCalendar:
+    weekly: list[list[tuple[dt.time, dt.time]]] = [[] for _ in range(7)]
+    for hours in WorkingHours.objects.filter(calendar=calendar).order_by("weekday", "start"):
+        weekly[hours.weekday].append((hours.start, hours.end))
+    closed: set[dt.date] = set()
+    if calendar.use_national_holidays:
+        closed.update(PublicHoliday.objects.values_list("date", flat=True))
+    special: dict[dt.date, tuple[tuple[dt.time, dt.time], ...]] = {}
+    for day in CalendarDay.objects.filter(calendar=calendar):
+        if day.kind == CalendarDayKind.CLOSED:
+            closed.add(day.date)
+        else:
+            closed.discard(day.date)
+            if day.start is not None and day.end is not None:
+                special[day.date] = ((day.start, day.end),)
+    return clock.BusinessCalendar(
+        tz=zoneinfo.ZoneInfo(calendar.timezone),
+        weekly_hours=tuple(tuple(day) for day in weekly),
+        closed_dates=frozenset(closed),
+        special_hours=special,
+        business_day_length=dt.timedelta(minutes=calendar.business_day_minutes),
+    )
+
+
+def business_calendar_for_region(region_id: int | None) -> clock.BusinessCalendar:
+    """The business calendar of a region: its own, else the default one, else Mon–Fri 08:00–17:00 in
+    Jakarta with the national holidays."""
+
+    def build() -> clock.BusinessCalendar:
+        calendar = None
+        if region_id is not None:
+            calendar = BusinessCalendar.objects.filter(region_id=region_id).first()
+        if calendar is None:
+            calendar = BusinessCalendar.objects.filter(is_default=True).first()
+        if calendar is None:
+            return clock.BusinessCalendar(
+                tz=zoneinfo.ZoneInfo(settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]),
+                closed_dates=frozenset(PublicHoliday.objects.values_list("date", flat=True)),
+            )
+        return _build_calendar(calendar)
+
+    return _memoised(("calendar", region_id), build)  # type: ignore[return-value]
+
+
+def ticket_region_id(ticket: Ticket) -> int | None:
+    """The region whose calendar a ticket's clocks use: the service's, else the customer's (SPEC §6)."""
+    if ticket.service_id is not None:
+        return ticket.service.region_id
+    return ticket.customer.region_id
+
+
+def clock_of(kind: str, region_id: int | None) -> clock.Clock:
+    if kind == ClockKind.ALWAYS:
+        return clock.TwentyFourSeven()
+    return business_calendar_for_region(region_id)
+
+
+@dataclass(frozen=True)
+class TimedTarget:
+    """A target and the clock it runs on."""
+
+    target: clock.Target
+    clock: clock.Clock
+
+
+@dataclass(frozen=True)
+class PolicyTargets:
+    response: TimedTarget
+    resolution: TimedTarget
+
+
+def _policy_row(classification: str, tier: str) -> SlaPolicy | None:
+    def build() -> SlaPolicy | None:
+        return (
+            SlaPolicy.objects.filter(classification=classification, tier=tier).first()
+            or SlaPolicy.objects.filter(classification=classification, tier=CustomerTier.REGULAR).first()
+        )
+
+    return _memoised(("policy", classification, tier), build)  # type: ignore[return-value]
+
+
+def policy_targets(*, classification: str, tier: str, region_id: int | None) -> PolicyTargets:
+    """The first-response and resolution targets for a ticket. An unclassified ticket (before
+    verification) runs on the Minor policy until support classifies it; the deadlines are recomputed then."""
+    row = _policy_row(classification or Classification.MINOR, tier)
+    if row is None:
+        raise LookupError(f"No SLA policy for {classification or Classification.MINOR}/{tier}")
+    return PolicyTargets(
+        response=TimedTarget(
+            clock.Target(row.response_amount, clock.TargetUnit(row.response_unit)),
+            clock_of(row.response_clock, region_id),
+        ),
+        resolution=TimedTarget(
+            clock.Target(row.resolution_amount, clock.TargetUnit(row.resolution_unit)),
+            clock_of(row.resolution_clock, region_id),
+        ),
+    )
+
+
+def stage_target(stage: str, region_id: int | None) -> TimedTarget | None:
+    """The target for the work of reaching `stage` (e.g. "verified": 2 hours after receipt)."""
+
+    def build() -> tuple[int, str, str] | None:
+        row = StageTarget.objects.filter(stage=stage).first()
+        return (row.amount, row.unit, row.clock) if row else None
+
+    found = _memoised(("stage", stage), build)
+    if found is None:
+        return None
+    amount, unit, kind = found  # type: ignore[misc]
+    return TimedTarget(clock.Target(amount, clock.TargetUnit(unit)), clock_of(kind, region_id))
+
+
+# Which stage's work a ticket sitting in a stage is waiting for.
+NEXT_STAGE = {
+    Stage.RECEIVED: Stage.VERIFIED,
+    Stage.VERIFIED: Stage.DISPATCHED,
+    Stage.DISPATCHED: Stage.RESOLVED,
+    Stage.RESOLVED: Stage.CONFIRMED,
+}
+
+
+# --- The one place that decides SLA states -------------------------------------------------------------
+
+SLA_FILTER_STATES = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+
+
+def _running_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
+    """Tickets whose `prefix` clock (response/resolution) is still running and is in `state` now.
+
+    A paused ticket keeps the state it had when the pause began (its clock is stopped)."""
+    due, risk, column = {
+        "response": ("first_response_due", "first_response_risk_at", "response_sla"),
+        "resolution": ("resolution_due", "resolution_risk_at", "resolution_sla"),
+    }[prefix]
+    running = Q(**{f"{column}__in": [SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED]})
+    paused_in_state = Q(paused=True, **{column: state})
+    if state == SlaState.BREACHED:
+        live = Q(paused=False) & (Q(**{f"{due}__lte": now}) | Q(**{column: SlaState.BREACHED}))
+    elif state == SlaState.AT_RISK:
+        live = (
+            Q(paused=False)
+            & ~Q(**{column: SlaState.BREACHED})
+            & Q(**{f"{due}__gt": now})
+            & (Q(**{f"{risk}__lte": now}) | Q(**{column: SlaState.AT_RISK}))
+        )
+    else:
+        live = (
+            Q(paused=False)
+            & Q(**{column: SlaState.OK})
+            & (Q(**{f"{due}__gt": now}) | Q(**{f"{due}__isnull": True}))
+            & (Q(**{f"{risk}__gt": now}) | Q(**{f"{risk}__isnull": True}))
+        )
+    return running & (paused_in_state | live)
+
+
+def clock_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
+    """Tickets whose response or resolution clock is in `state` (ok, at_risk, breached, met, missed)."""
+    column = "response_sla" if prefix == "response" else "resolution_sla"
+    if state in (SlaState.MET, SlaState.MISSED):
+        return Q(**{column: state})
+    return _running_state_q(prefix, state, now)
+
+
+def sla_state_q(state: str, now: dt.datetime) -> Q:
+    """The `sla_state` filter of queues and the API: a ticket is breached if either clock is breached,
+    at risk if either is at risk and neither is breached, ok otherwise."""
+    breached = clock_state_q("response", SlaState.BREACHED, now) | clock_state_q(
+        "resolution", SlaState.BREACHED, now
+    )
+    if state == SlaState.BREACHED:
+        return breached
+    at_risk = clock_state_q("response", SlaState.AT_RISK, now) | clock_state_q(
+        "resolution", SlaState.AT_RISK, now
+    )
+    if state == SlaState.AT_RISK:
+        return at_risk & ~breached
+    return ~at_risk & ~breached
+
+
+def _state_case(prefix: str, now: dt.datetime) -> Case:
+    column = "response_sla" if prefix == "response" else "resolution_sla"
+    return Case(
+        When(Q(**{column: SlaState.MET}), then=Value(SlaState.MET.value)),
+        When(Q(**{column: SlaState.MISSED}), then=Value(SlaState.MISSED.value)),
+        When(_running_state_q(prefix, SlaState.BREACHED, now), then=Value(SlaState.BREACHED.value)),
+        When(_running_state_q(prefix, SlaState.AT_RISK, now), then=Value(SlaState.AT_RISK.value)),
+        default=Value(SlaState.OK.value),
+        output_field=CharField(),
+    )
+
+
+def annotate_sla_states(queryset: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
+    """Adds `current_response_sla` and `current_resolution_sla`, as of `now`, to every ticket."""
+    return queryset.annotate(
+        current_response_sla=_state_case("response", now),
+        current_resolution_sla=_state_case("resolution", now),
+    )
+
+
+def clock_state(ticket: Ticket, prefix: str, now: dt.datetime) -> str:
+    """The same decision for one ticket already in memory (e.g. just created), without a query."""
+    column = "response_sla" if prefix == "response" else "resolution_sla"
+    stored = getattr(ticket, column)
+    if stored in (SlaState.MET, SlaState.MISSED) or ticket.paused:
+        return str(stored)
+    due = ticket.first_response_due if prefix == "response" else ticket.resolution_due
+    risk = ticket.first_response_risk_at if prefix == "response" else ticket.resolution_risk_at
+    if stored == SlaState.BREACHED or (due is not None and due <= now):
+        return SlaState.BREACHED.value
+    if stored == SlaState.AT_RISK or (risk is not None and risk <= now):
+        return SlaState.AT_RISK.value
+    return SlaState.OK.value
+
+
+def holidays_in(years: Iterable[int]) -> list[PublicHoliday]:
+    return list(PublicHoliday.objects.filter(date__year__in=list(years)))

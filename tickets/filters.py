@@ -1,0 +1,110 @@
+"""Filters of ticket lists (API and console queues): the same FilterSet for both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.lib import ticket_numbers
+from sla.selectors import SLA_FILTER_STATES, sla_state_q
+from tickets.models import Category, Channel, Classification, Customer, Service, Stage, Ticket
+
+SEARCH_MAX = 100
+
+
+class TicketFilter(django_filters.FilterSet):
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
+    classification = django_filters.MultipleChoiceFilter(choices=Classification.choices)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    team = django_filters.NumberFilter(field_name="team_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    sla_state = django_filters.ChoiceFilter(
+        choices=[(state.value, state.label) for state in SLA_FILTER_STATES], method="filter_sla_state"
+    )
+    escalation_level = django_filters.NumberFilter(field_name="escalation_level", min_value=0, max_value=3)
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    paused = django_filters.BooleanFilter()
+    public_exposure = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX, label=_("Search"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("reported_at", "reported_at"),
+            ("first_response_due", "first_response_due"),
+            ("resolution_due", "resolution_due"),
+            ("stage_due", "stage_due"),
+            ("escalation_level", "escalation_level"),
+        )
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_sla_state(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return queryset.filter(sla_state_q(value, timezone.now())) if value else queryset
+
+    def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        """A ticket number (typed any way), a customer's name, email or phone, or text in the description."""
+        text = " ".join(value.split())[:SEARCH_MAX]
+        if not text:
+            return queryset
+        number = ticket_numbers.normalise(text)
+        if number:
+            return queryset.filter(number=number)
+        condition = Q(customer__name__icontains=text) | Q(description__icontains=text)
+        if "@" in text:
+            condition |= Q(customer__email=text.lower()) | Q(contact_email=text.lower())
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 6:
+            condition |= Q(customer__phone__endswith=digits[-9:])
+        return queryset.filter(condition)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code")
+    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX)
+    email = django_filters.CharFilter(method="filter_email")
+    phone = django_filters.CharFilter(method="filter_phone")
+
+    class Meta:
+        model = Customer
+        fields = ["tier"]
+
+    def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        text = value.strip()
+        if not text:
+            return queryset
+        digits = "".join(ch for ch in text if ch.isdigit())
+        condition = (
+            Q(name__icontains=text) | Q(email__icontains=text.lower()) | Q(services__reference__iexact=text)
+        )
+        if len(digits) >= 6:
+            condition |= Q(phone__endswith=digits[-9:])
+        return queryset.filter(condition).distinct()
+
+    def filter_email(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        return queryset.filter(email=value.strip().lower())
+
+    def filter_phone(self, queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
+        from django.core.exceptions import ValidationError
+
+        from helpdesk.lib.contact import normalise_phone
+
+        try:
+            return queryset.filter(phone=normalise_phone(value))
+        except ValidationError:
+            return queryset.none()
+
+
+class ServiceFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code")
+
+    class Meta:
+        model = Service
+        fields = ["customer", "kind", "status", "billing_status", "reference"]

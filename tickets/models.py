@@ -1,0 +1,628 @@
+"""Tickets and the reference data they stand on: regions, customers, service subscriptions, teams.
+
+The six-stage flow (SPEC §5) is the table `ACTIONS` below: which action moves a ticket from which stages
+to which stage, and which roles may take it. `tickets.services.ticket_act` is the only code that applies it.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from helpdesk.lib.roles import Role
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value}) from exc
+
+
+class Region(models.Model):
+    """An operating region of the operator. Its time zone (WIB, WITA or WIT) is the one the SLA clocks
+    of services in the region run in."""
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text=_("IANA name, e.g. Asia/Jayapura"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CustomerTier(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    HIGH_VALUE = "high_value", _("High value")
+
+
+class Customer(models.Model):
+    """A subscriber of the operator's services. Found again by email or phone (stored normalised)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), max_length=254, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164"))
+    tier = models.CharField(
+        _("tier"), max_length=16, choices=CustomerTier.choices, default=CustomerTier.REGULAR
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="customers",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="customer_has_email_or_phone"),
+        ]
+        indexes = [GinIndex(name="customer_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceKind(models.TextChoices):
+    DEDICATED_INTERNET = "dedicated_internet", _("Dedicated Internet Access")
+    BROADBAND = "broadband", _("Broadband")
+    VPN = "vpn", _("VPN")
+    FIBER = "fiber", _("Fiber Optic")
+    TOWER = "tower", _("Tower")
+    WIRELESS = "wireless", _("Wireless Network")
+    CLOUD_HOSTING = "cloud_hosting", _("Cloud Hosting")
+    UNIFIED_COMMUNICATIONS = "unified_communications", _("Unified Communications")
+    IOT = "iot", _("IoT")
+
+
+class ServiceStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    OUTAGE = "outage", _("In outage")
+
+
+class BillingStatus(models.TextChoices):
+    PAID = "paid", _("Paid up")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Service(models.Model):
+    """One service subscription of a customer (SPEC §2): what the complaint is about, where it runs,
+    whether it works and whether it is paid for."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="services"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ServiceKind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="services"
+    )
+    reference = models.CharField(
+        _("reference"), max_length=64, unique=True, help_text=_("Circuit or account id")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE
+    )
+    billing_status = models.CharField(
+        _("billing standing"), max_length=16, choices=BillingStatus.choices, default=BillingStatus.PAID
+    )
+    overdue_amount = models.DecimalField(
+        _("overdue amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.CheckConstraint(condition=Q(overdue_amount__gte=0), name="service_overdue_not_negative"),
+            models.CheckConstraint(
+                condition=Q(billing_status="overdue") | Q(overdue_amount=0),
+                name="service_paid_has_no_overdue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_kind_display()})"
+
+
+class Category(models.TextChoices):
+    NETWORK = "network", _("Network")
+    BILLING = "billing", _("Billing")
+    ACCOUNT = "account", _("Account")
+    SERVICE = "service", _("Service")
+
+
+class Team(models.Model):
+    """A department that works tickets: Customer Care, Network Operation, Billing & Account,
+    Customer Experience. Technicians are members of the teams whose tickets they resolve."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="helpdesk_teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryRoute(models.Model):
+    """Which team a complaint category is dispatched to (SPEC §5 stage 3): one team per category."""
+
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, unique=True)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="routes")
+
+    class Meta:
+        ordering = ["category"]
+        verbose_name = _("category route")
+        verbose_name_plural = _("category routes")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} → {self.team}"
+
+
+class Classification(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    PORTAL = "portal", _("Customer portal")
+    WALK_IN = "walk_in", _("Walk-in")
+    SOCIAL = "social", _("Social media")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Stage(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    VERIFIED = "verified", _("Verified")
+    DISPATCHED = "dispatched", _("Dispatched")
+    RESOLVED = "resolved", _("Resolved")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STAGES = frozenset({Stage.RECEIVED, Stage.VERIFIED, Stage.DISPATCHED})
+
+
+class SlaState(models.TextChoices):
+    OK = "ok", _("On time")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+
+
+RUNNING_SLA_STATES = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+
+
+class CloseReason(models.TextChoices):
+    CONFIRMED = "confirmed", _("Customer confirmed the fix")
+    NO_RESPONSE = "no_response", _("Customer did not answer the confirmation")
+    DUPLICATE = "duplicate", _("Duplicate complaint")
+    INVALID = "invalid", _("Invalid complaint")
+
+
+class Action(models.TextChoices):
+    """Everything a person can do to a ticket through `ticket_act`."""
+
+    RESPOND = "respond", _("Reply to the customer")
+    NOTE = "note", _("Add an internal note")
+    VERIFY = "verify", _("Verify")
+    DISPATCH = "dispatch", _("Dispatch")
+    RESOLVE = "resolve", _("Resolve")
+    CONFIRM = "confirm", _("Confirm the fix")
+    REJECT = "reject", _("Reject the fix")
+    CLOSE = "close", _("Close")
+    ESCALATE = "escalate", _("Escalate")
+    PAUSE = "pause", _("Wait for the customer")
+    RESUME = "resume", _("Stop waiting for the customer")
+    ASSIGN = "assign", _("Assign")
+    RECLASSIFY = "reclassify", _("Change the classification")
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """One row of the flow table: from which stages an action may be taken, where it leads (None: the
+    stage does not change), and which roles may take it. `team_only` roles may take it only on tickets
+    of a team they belong to. `needs_paused` is True/False when the action requires the ticket to be
+    paused / not paused, None when it does not care."""
+
+    sources: frozenset[Stage]
+    target: Stage | None
+    roles: frozenset[Role]
+    team_only: frozenset[Role] = frozenset()
+    needs_paused: bool | None = False
+
+
+_ALL_BUT_CLOSED = frozenset(Stage) - {Stage.CLOSED}
+_WORKING = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICIAN})
+
+# The flow table (SPEC §5). No stage can be skipped: each stage-changing action has exactly one source
+# stage except `close`, whose extra sources are the documented early exits (duplicate/invalid complaints
+# before resolution, a customer who never answers the confirmation).
+ACTIONS: dict[Action, ActionRule] = {
+    Action.VERIFY: ActionRule(
+        frozenset({Stage.RECEIVED}), Stage.VERIFIED, frozenset({Role.SUPPORT, Role.SUPERVISOR})
+    ),
+    Action.DISPATCH: ActionRule(frozenset({Stage.VERIFIED}), Stage.DISPATCHED, frozenset({Role.SUPERVISOR})),
+    Action.RESOLVE: ActionRule(
+        frozenset({Stage.DISPATCHED}),
+        Stage.RESOLVED,
+        frozenset({Role.TECHNICIAN}),
+        team_only=frozenset({Role.TECHNICIAN}),
+    ),
+    Action.CONFIRM: ActionRule(frozenset({Stage.RESOLVED}), Stage.CONFIRMED, frozenset({Role.AGENT})),
+    # A rejected fix goes back to the technical team (stage 3) and starts the dissatisfaction escalation.
+    Action.REJECT: ActionRule(frozenset({Stage.RESOLVED}), Stage.DISPATCHED, frozenset({Role.AGENT})),
+    Action.CLOSE: ActionRule(
+        frozenset({Stage.RECEIVED, Stage.VERIFIED, Stage.DISPATCHED, Stage.RESOLVED, Stage.CONFIRMED}),
+        Stage.CLOSED,
+        frozenset({Role.AGENT, Role.SUPERVISOR}),
+        needs_paused=None,
+    ),
+    Action.RESPOND: ActionRule(
+        _ALL_BUT_CLOSED, None, _WORKING, team_only=frozenset({Role.TECHNICIAN}), needs_paused=None
+    ),
+    Action.NOTE: ActionRule(
+        frozenset(Stage),
+        None,
+        _WORKING | {Role.MANAGER, Role.DIRECTOR},
+        team_only=frozenset({Role.TECHNICIAN}),
+        needs_paused=None,
+    ),
+    Action.ESCALATE: ActionRule(
+        frozenset({Stage.RECEIVED, Stage.VERIFIED, Stage.DISPATCHED, Stage.RESOLVED}),
+        None,
+        frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER}),
+        needs_paused=None,
+    ),
+    Action.PAUSE: ActionRule(
+        frozenset(OPEN_STAGES), None, _WORKING, team_only=frozenset({Role.TECHNICIAN}), needs_paused=False
+    ),
+    Action.RESUME: ActionRule(
+        frozenset(OPEN_STAGES), None, _WORKING, team_only=frozenset({Role.TECHNICIAN}), needs_paused=True
+    ),
+    Action.ASSIGN: ActionRule(
+        frozenset({Stage.RECEIVED, Stage.VERIFIED, Stage.DISPATCHED, Stage.RESOLVED}),
+        None,
+        frozenset({Role.SUPERVISOR}),
+        needs_paused=None,
+    ),
+    Action.RECLASSIFY: ActionRule(
+        frozenset({Stage.VERIFIED, Stage.DISPATCHED}),
+        None,
+        frozenset({Role.SUPPORT, Role.SUPERVISOR}),
+        needs_paused=None,
+    ),
+}
+
+# Close reasons allowed from each stage.
+CLOSE_REASONS_BY_STAGE: dict[Stage, frozenset[CloseReason]] = {
+    Stage.RECEIVED: frozenset({CloseReason.DUPLICATE, CloseReason.INVALID}),
+    Stage.VERIFIED: frozenset({CloseReason.DUPLICATE, CloseReason.INVALID}),
+    Stage.DISPATCHED: frozenset({CloseReason.DUPLICATE, CloseReason.INVALID}),
+    Stage.RESOLVED: frozenset({CloseReason.NO_RESPONSE}),
+    Stage.CONFIRMED: frozenset({CloseReason.CONFIRMED}),
+}
+
+# The ticket fields whose every change is kept in the history (SPEC §4). The SLA bookkeeping columns that
+# the watcher updates in bulk are left out on purpose: their facts (at risk, breached) are recorded as
+# their own append-only rows in sla.SlaEvent, and one history row per ticket per sweep would only be noise.
+HISTORY_FIELDS = [
+    "number",
+    "customer",
+    "service",
+    "category",
+    "classification",
+    "channel",
+    "description",
+    "incident_at",
+    "reported_at",
+    "stage",
+    "paused",
+    "team",
+    "assignee",
+    "first_response_due",
+    "first_responded_at",
+    "resolution_due",
+    "resolved_at",
+    "confirmed_at",
+    "closed_at",
+    "close_reason",
+    "duplicate_of",
+    "rca",
+    "service_status_checked",
+    "billing_checked",
+    "verified_service_status",
+    "verified_billing_status",
+    "rejection_count",
+    "escalation_level",
+    "public_exposure",
+    "contact_email",
+    "contact_phone",
+]
+
+
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    # Actions that change no tracked field (a note, a reply after the first one) still leave a row.
+    pghistory.ManualEvent("acted"),
+    fields=HISTORY_FIELDS,
+    model_name="TicketHistory",
+    append_only=True,
+)
+class Ticket(ConcurrentTransitionMixin, models.Model):
+    """A customer complaint: the official record of SPEC §4, moving through the six stages of SPEC §5.
+
+    `stage` is protected: only the transition in `tickets.services` changes it. Deadlines and SLA states
+    are stored on indexed columns so that queues and the SLA watcher never compute them per row.
+    """
+
+    number = models.CharField(_("ticket number"), max_length=9, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    service = models.ForeignKey(
+        Service,
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    classification = models.CharField(
+        _("classification"), max_length=16, choices=Classification.choices, blank=True, default=""
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    description = models.TextField(_("description"))
+    incident_at = models.DateTimeField(_("incident time"))
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Not `protected=True`: pghistory's manual events copy every field onto the event row by setattr.
+    # Stages still change only through `move_to`, called only by `tickets.services.ticket_act`.
+    stage = FSMField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECEIVED)
+    paused = models.BooleanField(_("waiting for the customer"), default=False)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+        null=True,
+        blank=True,
+    )
+    public_exposure = models.BooleanField(_("public exposure"), default=False)
+    # The contact the complaint came with (normalised); the portal's tracking accepts it besides the
+    # customer's email and phone on record.
+    contact_email = models.EmailField(_("contact email"), blank=True, default="")
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True, default="")
+
+    # Verification (stage 2): both checks, and what they found.
+    service_status_checked = models.BooleanField(default=False)
+    billing_checked = models.BooleanField(default=False)
+    verified_service_status = models.CharField(
+        max_length=16, choices=ServiceStatus.choices, blank=True, default=""
+    )
+    verified_billing_status = models.CharField(
+        max_length=16, choices=BillingStatus.choices, blank=True, default=""
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    # SLA (SPEC §6): computed by the sla module only, at creation, reclassification and the end of a pause.
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_risk_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    response_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_risk_at = models.DateTimeField(null=True, blank=True)
+    resolution_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
+    stage_due = models.DateTimeField(_("stage target"), null=True, blank=True)
+
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    first_resolved_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(
+        _("close reason"), max_length=16, choices=CloseReason.choices, blank=True, default=""
+    )
+    close_note = models.TextField(_("close note"), blank=True, default="")
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rca = models.ForeignKey(
+        "reports.RootCauseAnalysis",
+        verbose_name=_("root cause analysis"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    rejection_count = models.PositiveSmallIntegerField(_("rejections"), default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(escalation_level__lte=3), name="ticket_escalation_level_0_to_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(paused=False) | Q(paused_at__isnull=False), name="ticket_paused_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "reported_at"], name="ticket_stage_reported"),
+            models.Index(fields=["team", "stage"], name="ticket_team_stage"),
+            models.Index(fields=["assignee", "stage"], name="ticket_assignee_stage"),
+            # The SLA watcher's sweeps: only running clocks, only tickets not paused.
+            models.Index(
+                fields=["first_response_risk_at"],
+                name="ticket_response_risk_due",
+                condition=Q(response_sla="ok", paused=False),
+            ),
+            models.Index(
+                fields=["first_response_due"],
+                name="ticket_response_breach_due",
+                condition=Q(response_sla__in=["ok", "at_risk"], paused=False),
+            ),
+            models.Index(
+                fields=["resolution_risk_at"],
+                name="ticket_resolution_risk_due",
+                condition=Q(resolution_sla="ok", paused=False),
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                name="ticket_resolution_breach_due",
+                condition=Q(resolution_sla__in=["ok", "at_risk"], paused=False),
+            ),
+            GinIndex(name="ticket_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    # The only way the stage changes: called by tickets.services after it has checked ACTIONS.
+    @transition(field=stage, source="*", target=RETURN_VALUE(*Stage.values))
+    def move_to(self, target: Stage) -> str:
+        return str(target)
+
+    @property
+    def region_time_zone(self) -> str:
+        """The zone the ticket's clocks run in: the service's region, else the customer's, else Jakarta."""
+        region = (self.service.region if self.service_id else None) or self.customer.region
+        return region.timezone if region else settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+    CUSTOMER = "customer", _("Message from the customer")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Automatic acknowledgement")
+    CONTACT = "contact", _("Logged contact")
+
+
+PUBLIC_MESSAGE_KINDS = (
+    MessageKind.REPLY,
+    MessageKind.CUSTOMER,
+    MessageKind.ACKNOWLEDGEMENT,
+    MessageKind.CONTACT,
+)
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="message_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+)
+class TicketMessage(models.Model):
+    """Something said on a ticket: a public reply, an internal note (never shown to the customer), a
+    customer's message, or the automatic acknowledgement. Written once, never changed."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True, default="")
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.get_kind_display()}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in PUBLIC_MESSAGE_KINDS
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket_id}/{filename}"
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="attachment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+)
+class Attachment(models.Model):
+    """A file attached to a ticket (a screenshot, an invoice), within the size and type limits."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    message = models.ForeignKey(
+        TicketMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    is_public = models.BooleanField(_("visible to the customer"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
