@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from escalation.models import Notification, Reason
 
@@ -14,6 +19,21 @@ def render_notification(notification: Notification) -> tuple[str, str]:
     with translation.override(notification.language or "id"):
         if context.get("reason") in Reason.values:
             context["reason"] = str(Reason(context["reason"]).label)
+        if "target" in context:
+            labels = {"response": _("first response"), "resolution": _("resolution"), "stage": _("stage")}
+            context["target_label"] = labels.get(context["target"], context["target"])
+        if isinstance(context.get("due"), str):
+            context["due_display"] = _format_due(context["due"])
         subject = render_to_string(f"notifications/{notification.template}_subject.txt", context)
         body = render_to_string(f"notifications/{notification.template}_body.txt", context)
     return " ".join(subject.split())[:200], body.strip() + "\n"
+
+
+def _format_due(value: str) -> str:
+    """A deadline from the JSON context, shown in Jakarta time (WIB) with its zone."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zoneinfo.ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M WIB")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("tickets.api.urls")),
+    path("api/", include("escalation.api.urls")),
     path(
         "health/",
         HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),

@@ -204,6 +204,7 @@ class StageTarget(models.Model):
 class SlaTarget(models.TextChoices):
     RESPONSE = "response", _("First response")
     RESOLUTION = "resolution", _("Resolution")
+    STAGE = "stage", _("Stage target")
 
 
 class SlaEventKind(models.TextChoices):

@@ -23,6 +23,7 @@ from sla.selectors import (
     stage_target,
     ticket_region_id,
 )
+from sla.sweep import SweepResult, run_sweep
 from tickets.models import SlaState, Stage, Ticket
 
 RESPONSE_FIELDS = ["first_response_due", "first_response_risk_at", "response_sla"]
@@ -175,9 +176,10 @@ def sla_stage_entered(ticket: Ticket, at: dt.datetime) -> list[str]:
     next_stage = NEXT_STAGE.get(Stage(ticket.stage))
     timed = stage_target(next_stage, ticket_region_id(ticket)) if next_stage else None
     ticket.stage_due = clock.deadline(at, timed.target, timed.clock) if timed else None
+    ticket.stage_sla = SlaState.OK
     if ticket.stage == Stage.DISPATCHED:
-        return _cap_stage_due(ticket)
-    return ["stage_due"]
+        return [*_cap_stage_due(ticket), "stage_sla"]
+    return ["stage_due", "stage_sla"]
 
 
 def _stop(ticket: Ticket, *, at: dt.datetime, response: bool, resolution: bool) -> list[str]:
@@ -233,3 +235,8 @@ def holidays_refresh(*, years: list[int]) -> int:
     if created:
         transaction.on_commit(sla_config_changed)
     return created
+
+
+def sla_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult:
+    """The watcher's one pass (beat every minute, or `manage.py sla_sweep`): see sla.sweep."""
+    return run_sweep(now=now, batch_size=batch_size)

@@ -16,7 +16,16 @@ from tests.tickets.factories import UserFactory
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that need a real Redis are skipped, with the reason, when REDIS_URL is not set."""
+    """Transactional tests (races, live server) flush every table when they end, which would take the
+    migrations' reference data (groups, regions, teams, calendars, policies, rules) from the tests after
+    them: they get serialized rollback, which restores it. Tests that need a real Redis are skipped,
+    with the reason, when REDIS_URL is not set."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction"))
+        if transactional or "live_server" in getattr(item, "fixturenames", ()):
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
     if os.environ.get("REDIS_URL"):
         return
     skip = pytest.mark.skip(reason="needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)")

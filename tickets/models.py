@@ -364,7 +364,10 @@ HISTORY_FIELDS = [
     "assignee",
     "first_response_due",
     "first_responded_at",
+    "response_sla",
     "resolution_due",
+    "resolution_sla",
+    "stage_sla",
     "resolved_at",
     "confirmed_at",
     "closed_at",
@@ -395,8 +398,9 @@ HISTORY_FIELDS = [
 class Ticket(ConcurrentTransitionMixin, models.Model):
     """A customer complaint: the official record of SPEC §4, moving through the six stages of SPEC §5.
 
-    `stage` is protected: only the transition in `tickets.services` changes it. Deadlines and SLA states
-    are stored on indexed columns so that queues and the SLA watcher never compute them per row.
+    `stage` changes only through `move_to`, called only by the transition in `tickets.services`.
+    Deadlines and SLA states are stored on indexed columns so that queues and the SLA watcher never
+    compute them per row.
     """
 
     number = models.CharField(_("ticket number"), max_length=9, unique=True, editable=False)
@@ -467,6 +471,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     resolution_risk_at = models.DateTimeField(null=True, blank=True)
     resolution_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
     stage_due = models.DateTimeField(_("stage target"), null=True, blank=True)
+    # ok until the watcher finds the current stage's target passed (then breached); reset on each stage.
+    stage_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
 
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     first_resolved_at = models.DateTimeField(null=True, blank=True)
@@ -531,6 +537,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 fields=["resolution_due"],
                 name="ticket_resolution_breach_due",
                 condition=Q(resolution_sla__in=["ok", "at_risk"], paused=False),
+            ),
+            models.Index(
+                fields=["stage_due"],
+                name="ticket_stage_breach_due",
+                condition=Q(stage_sla="ok", paused=False),
             ),
             GinIndex(name="ticket_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
         ]

@@ -25,7 +25,7 @@ from escalation import services as escalation_services
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.contact import normalise_email, normalise_phone
 from helpdesk.lib.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
-from helpdesk.lib.roles import Role, roles_of
+from helpdesk.lib.roles import Role, has_role, roles_of
 from reports import services as reports_services
 from sla import services as sla
 from tickets.models import (
@@ -228,6 +228,9 @@ def service_create(
 # --- Creating tickets ----------------------------------------------------------------------------------
 
 
+FIRST_LINE_TEAM = "Customer Care"
+
+
 def _next_ticket_number() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('ticket_number_seq')")
@@ -305,6 +308,10 @@ def ticket_create(
             contact_email=contact_email,
             contact_phone=contact_phone,
             created_by=actor if getattr(actor, "pk", None) else None,
+            # Stage 1 belongs to Customer Care (SPEC §5): the agent who logs a complaint holds it; one
+            # filed on the portal waits for the team. Either way the SLA watcher has an owner to warn.
+            team=Team.objects.filter(name=FIRST_LINE_TEAM).first(),
+            assignee=actor if has_role(actor, Role.AGENT) else None,
         )
         sla.sla_start(ticket, now=now)
         ticket.save()

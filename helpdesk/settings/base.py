@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -216,6 +217,25 @@ CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Periodic jobs (crontab times are Asia/Jakarta, CELERY_TIMEZONE). The DatabaseScheduler copies these
+# into django-celery-beat's tables at start, where the admin can see and pause them. A job that could
+# not run within its period expires instead of piling up behind a stopped worker.
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "sla.tasks.sla_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "notifications-flush": {
+        "task": "escalation.tasks.notifications_flush",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "holidays-refresh": {
+        "task": "sla.tasks.holidays_refresh",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
