@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -47,6 +48,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Every API error as `{code, message, fields}`."""
     if isinstance(exc, DomainError):
         return error_response(exc.status_code, exc.code, exc.message, exc.fields)
+    # Raised by Django while DRF reads the body; left alone they become Django's HTML 400 page.
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "request_too_large", _("The request is too large."))
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(400, "invalid_request", _("The request could not be read."))
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(fields)

@@ -194,7 +194,7 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = env.path("CELERY_BROKER_DIR", default=str(BASE_DIR / ".local" / "broker"))
+    _broker_dir = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / ".local" / "broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -256,6 +256,8 @@ AXES_VERBOSE = False
 
 # pghistory: history rows are append-only; the database refuses UPDATE and DELETE on them.
 PGHISTORY_APPEND_ONLY = True
+# History rows carry the moment of each change, not the start of its transaction.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 PGHISTORY_DEFAULT_TRACKERS = None
 
 SESSION_COOKIE_HTTPONLY = True

@@ -62,7 +62,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 class CustomerSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True, default=None
     )
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

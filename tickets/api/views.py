@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from helpdesk.lib.api import ErrorSerializer
-from helpdesk.lib.errors import Forbidden
+from helpdesk.lib.errors import Forbidden, InvalidInput
 from helpdesk.lib.roles import Role, has_role
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -39,7 +41,7 @@ FRONT_OFFICE = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
 def _require(request: Request, *roles: Role) -> None:
     if not (request.user.is_superuser or has_role(request.user, *roles)):
         names = ", ".join(role.value for role in roles)
-        raise Forbidden(f"This needs one of the roles: {names}.")
+        raise Forbidden(_("This needs one of the roles: %(roles)s.") % {"roles": names})
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -98,12 +100,6 @@ class ServiceViewSet(
 def _action_view(name: Action, input_serializer: type[Serializer], description: str) -> Any:
     """One `POST /api/tickets/{number}/<name>/` endpoint: parse its input, call `ticket_act`."""
 
-    @extend_schema(
-        request=input_serializer,
-        responses={200: s.TicketSerializer, **ERRORS},
-        description=description,
-        operation_id=f"tickets_{name.value}",
-    )
     def view(self: TicketViewSet, request: Request, number: str | None = None) -> Response:
         ticket = self.get_object()
         serializer = input_serializer(data=request.data)
@@ -114,7 +110,15 @@ def _action_view(name: Action, input_serializer: type[Serializer], description: 
 
     # Methods are named act_<action>: a method called `dispatch` would replace the view's own dispatch.
     view.__name__ = f"act_{name.value}"
-    return action(detail=True, methods=["post"], url_path=name.value, url_name=name.value)(view)
+    routed = action(detail=True, methods=["post"], url_path=name.value, url_name=name.value)(view)
+    # extend_schema goes on top of @action: @action replaces the function's `kwargs`, where the schema
+    # override is kept, so applied underneath it the documented responses were silently dropped.
+    return extend_schema(
+        request=input_serializer,
+        responses={200: s.TicketSerializer, **ERRORS},
+        description=description,
+        operation_id=f"tickets_{name.value}",
+    )(routed)
 
 
 @extend_schema_view(
@@ -144,9 +148,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         customer = data.pop("customer")
-        if isinstance(customer, dict):
-            customer, _created = services.customer_find_or_create(**customer)
-        ticket = services.ticket_create(actor=request.user, customer=customer, **data)
+        # One transaction: a complaint refused for its own fields must not leave a new customer behind.
+        with transaction.atomic():
+            if isinstance(customer, dict):
+                try:
+                    customer, _created = services.customer_find_or_create(**customer)
+                except InvalidInput as exc:
+                    # Name the fields as the request nests them ("customer.email"), like the serializer does.
+                    fields = {f"customer.{name}": messages for name, messages in exc.fields.items()}
+                    raise InvalidInput(exc.message, code=exc.code, fields=fields) from exc
+            ticket = services.ticket_create(actor=request.user, customer=customer, **data)
         fresh = selectors.ticket_get(viewer=request.user, number=ticket.number, now=timezone.now())
         return Response(s.TicketSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -175,7 +186,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Attach a file (size and type limited)."""
         ticket = self.get_object()
         if services.action_permitted(ticket=ticket, actor=request.user, action=Action.NOTE, via="staff"):
-            raise Forbidden("Your role does not allow attaching files to this ticket.")
+            raise Forbidden(_("Your role does not allow attaching files to this ticket."))
         serializer = s.AttachmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.attachment_add(
