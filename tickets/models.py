@@ -13,7 +13,6 @@ from decimal import Decimal
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -84,7 +83,6 @@ class Customer(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="customer_has_email_or_phone"),
         ]
-        indexes = [GinIndex(name="customer_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"])]
 
     def __str__(self) -> str:
         return self.name
@@ -543,7 +541,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 name="ticket_stage_breach_due",
                 condition=Q(stage_sla="ok", paused=False),
             ),
-            GinIndex(name="ticket_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-import django.contrib.postgres.indexes
-import django.contrib.postgres.operations
 import django.core.validators
 import django.db.models.deletion
 import django_fsm
@@ -25,7 +23,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        django.contrib.postgres.operations.TrigramExtension(),
         # Ticket numbers come from this sequence (helpdesk.lib.ticket_numbers): unique under any concurrency.
         migrations.RunSQL(
             "CREATE SEQUENCE IF NOT EXISTS ticket_number_seq START 1000",
@@ -866,12 +863,6 @@ class Migration(migrations.Migration):
                 "ordering": ["created_at", "id"],
             },
         ),
-        migrations.AddIndex(
-            model_name="customer",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["name"], name="customer_name_trgm", opclasses=["gin_trgm_ops"]
-            ),
-        ),
         migrations.AddConstraint(
             model_name="customer",
             constraint=models.CheckConstraint(
@@ -938,12 +929,6 @@ class Migration(migrations.Migration):
                 condition=models.Q(("paused", False), ("resolution_sla__in", ["ok", "at_risk"])),
                 fields=["resolution_due"],
                 name="ticket_resolution_breach_due",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="ticket",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["description"], name="ticket_description_trgm", opclasses=["gin_trgm_ops"]
             ),
         ),
         migrations.AddConstraint(
