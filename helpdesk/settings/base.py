@@ -199,6 +199,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -234,6 +235,19 @@ CELERY_BEAT_SCHEDULE = {
     "holidays-refresh": {
         "task": "sla.tasks.holidays_refresh",
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
+    },
+    "capa-remind-overdue": {
+        "task": "reports.tasks.capa_remind_overdue",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    "monthly-report": {
+        "task": "reports.tasks.monthly_report_previous_month",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    # The Customer Satisfaction Index survey, twice a year (SPEC §9).
+    "csi-campaign-half-year": {
+        "task": "reports.tasks.csi_campaign_half_year",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1, month_of_year="1,7"),
     },
 }
 
@@ -305,6 +319,8 @@ structlog.configure(
 HELPDESK = {
     # Share of a target's time after which a ticket is "at risk" and its owner is warned (SPEC §6).
     "AT_RISK_FRACTION": env.float("SLA_AT_RISK_FRACTION", default=0.75),
+    # Where customers reach the product: links in emails (survey invitations, ticket status).
+    "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
     # Time the customer has to confirm a fix before an agent may close with "no response" (SPEC §5).
     "CONFIRMATION_WINDOW_HOURS": env.int("CONFIRMATION_WINDOW_HOURS", default=24),
     "SWEEP_BATCH_SIZE": env.int("SLA_SWEEP_BATCH_SIZE", default=5000),

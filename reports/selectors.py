@@ -1,0 +1,246 @@
+"""Reads of the reports module, for the API and the web pages: the monthly snapshots, the managers'
+daily and weekly overview, CAPA lists and CSI survey results. Permission scoping is by role: every
+function here is for management and the people who own RCA/CAPA records (the callers check roles with
+`can_read_reports` / `can_write_capa`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from escalation.models import Escalation
+from helpdesk.lib.roles import Role, has_role
+from reports import recap
+from reports.models import (
+    CAPA_PENDING_STATUSES,
+    CSI_QUESTIONS,
+    CapaAction,
+    CapaReport,
+    CapaStatus,
+    MonthlyReport,
+    RootCauseAnalysis,
+    SatisfactionRating,
+    SurveyCampaign,
+)
+from sla.selectors import clock_state_q
+from tickets.models import SlaState, Ticket
+
+# Who reads the recap and the overview (SPEC §1, §9).
+REPORT_READERS = (Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR)
+# Who writes RCAs and CAPA reports; the director reads them.
+CAPA_WRITERS = (Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER)
+CAPA_READERS = (*CAPA_WRITERS, Role.DIRECTOR)
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def can_read_reports(user: Any) -> bool:
+    return _is_admin(user) or has_role(user, *REPORT_READERS)
+
+
+def can_read_capa(user: Any) -> bool:
+    return _is_admin(user) or has_role(user, *CAPA_READERS)
+
+
+def can_write_capa(user: Any) -> bool:
+    return _is_admin(user) or has_role(user, *CAPA_WRITERS)
+
+
+# --- Monthly recap -----------------------------------------------------------------------------------------
+
+
+def monthly_report_get(month: dt.date) -> MonthlyReport | None:
+    """The stored snapshot of `month` (any day of it), or None."""
+    return MonthlyReport.objects.filter(month=month.replace(day=1)).first()
+
+
+def monthly_report_list() -> QuerySet[MonthlyReport]:
+    """Every snapshot, newest month first, without their figures (for a list page)."""
+    return MonthlyReport.objects.defer("data").order_by("-month")
+
+
+# --- The managers' daily and weekly overview (SPEC §9) -------------------------------------------------
+
+PERIODS = ("day", "week")
+
+
+def period_bounds(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """`day`: since 00:00 today; `week`: since 00:00 on Monday of this week — Asia/Jakarta — until now."""
+    local = now.astimezone(recap.REPORT_TIME_ZONE)
+    start_day = local.date() if period == "day" else local.date() - dt.timedelta(days=local.weekday())
+    return dt.datetime.combine(start_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE), now
+
+
+def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What a manager looks at every day or week, as of `now`:
+    - open backlog: tickets not closed now, by stage and by classification, and how many of them have a
+      breached clock now (the SLA module's selector decides);
+    - new, resolved and closed: tickets reported / first resolved / closed in the period;
+    - breaches: response and resolution deadlines that fell in the period and were not met (the clock
+      stopped late, or is still running past it);
+    - escalations raised in the period by level, and how many of those are not acknowledged yet;
+    - NPS and CSAT of the ratings given in the period against the target of 40."""
+    if period not in PERIODS:
+        raise ValueError(period)
+    now = now or timezone.now()
+    start, end = period_bounds(period, now)
+    open_tickets = Ticket.objects.filter(closed_at__isnull=True)
+    breached_now = clock_state_q("response", SlaState.BREACHED, now) | clock_state_q(
+        "resolution", SlaState.BREACHED, now
+    )
+    by_stage = dict(open_tickets.values_list("stage").annotate(n=Count("id")).order_by())
+    by_classification = dict(open_tickets.values_list("classification").annotate(n=Count("id")).order_by())
+    window = Q(reported_at__gte=start, reported_at__lt=end)
+    flow = Ticket.objects.aggregate(
+        reported=Count("id", filter=window),
+        first_resolved=Count("id", filter=Q(first_resolved_at__gte=start, first_resolved_at__lt=end)),
+        closed=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+        open_breached=Count("id", filter=Q(closed_at__isnull=True) & breached_now),
+        response_breaches=Count(
+            "id",
+            filter=Q(first_response_due__gte=start, first_response_due__lt=end)
+            & (Q(response_sla=SlaState.MISSED) | clock_state_q("response", SlaState.BREACHED, now)),
+        ),
+        resolution_breaches=Count(
+            "id",
+            filter=Q(resolution_due__gte=start, resolution_due__lt=end)
+            & (Q(resolution_sla=SlaState.MISSED) | clock_state_q("resolution", SlaState.BREACHED, now)),
+        ),
+    )
+    escalations = Escalation.objects.filter(raised_at__gte=start, raised_at__lt=end)
+    by_level = {str(level): 0 for level in (1, 2, 3)}
+    for level, count in escalations.values_list("level").annotate(n=Count("id")).order_by():
+        by_level[str(level)] = count
+    ratings = recap.satisfaction(start, end)
+    return {
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "backlog": {
+            "open": sum(by_stage.values()),
+            "by_stage": by_stage,
+            "by_classification": by_classification,
+            "breached_now": flow["open_breached"],
+        },
+        "tickets": {
+            "reported": flow["reported"],
+            "first_resolved": flow["first_resolved"],
+            "closed": flow["closed"],
+        },
+        "breaches": {
+            "response": flow["response_breaches"],
+            "resolution": flow["resolution_breaches"],
+            "total": flow["response_breaches"] + flow["resolution_breaches"],
+        },
+        "escalations": {
+            "by_level": by_level,
+            "total": sum(by_level.values()),
+            "unacknowledged": escalations.filter(acknowledged_at__isnull=True).count(),
+        },
+        "satisfaction": {
+            "ratings": ratings["ratings"],
+            "csat_mean": ratings["csat_mean"],
+            "nps": ratings["nps"],
+            "nps_target": ratings["nps_target"],
+            "nps_target_met": ratings["nps_target_met"],
+        },
+    }
+
+
+# --- RCA and CAPA ---------------------------------------------------------------------------------------
+
+
+def rca_list() -> QuerySet[RootCauseAnalysis]:
+    """RCAs with their category, author and the numbers of the tickets they cover (prefetched)."""
+    return RootCauseAnalysis.objects.select_related("category", "author").prefetch_related(
+        Prefetch("tickets", queryset=Ticket.objects.only("id", "number", "rca_id").order_by("number"))
+    )
+
+
+def capa_report_list() -> QuerySet[CapaReport]:
+    """CAPA reports, newest first, with their actions and owners."""
+    return CapaReport.objects.select_related("author", "rca").prefetch_related(
+        Prefetch(
+            "actions",
+            queryset=CapaAction.objects.select_related("owner", "verified_by").order_by("due_date", "id"),
+        )
+    )
+
+
+def capa_action_list(
+    *, status: str | None = None, owner: Any = None, overdue_on: dt.date | None = None
+) -> QuerySet[CapaAction]:
+    """CAPA actions, soonest due first; filtered by status, owner, or overdue on a date (pending and due
+    before it)."""
+    actions = CapaAction.objects.select_related("report", "owner", "verified_by").order_by("due_date", "id")
+    if status:
+        actions = actions.filter(status=status)
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    if overdue_on is not None:
+        actions = actions.filter(status__in=CAPA_PENDING_STATUSES, due_date__lt=overdue_on)
+    return actions
+
+
+def capa_actions_overdue(now: dt.datetime) -> QuerySet[CapaAction]:
+    """Open or in-progress actions whose due date (Jakarta) is before today."""
+    return capa_action_list(overdue_on=now.astimezone(recap.REPORT_TIME_ZONE).date())
+
+
+def capa_actions_awaiting_verification() -> QuerySet[CapaAction]:
+    """Done, but nobody has yet checked that they worked."""
+    return capa_action_list(status=CapaStatus.DONE).filter(verified=False)
+
+
+# --- Satisfaction -----------------------------------------------------------------------------------------
+
+
+def csi_campaign_list() -> QuerySet[SurveyCampaign]:
+    return SurveyCampaign.objects.annotate(
+        invited=Count("invitations"),
+        answered=Count("invitations", filter=Q(invitations__answered_at__isnull=False)),
+    ).order_by("-period_start", "-id")
+
+
+def csi_results(campaign: SurveyCampaign) -> dict[str, Any]:
+    """A CSI campaign's results: invited customers, answers, response rate (answers / invitations, %),
+    the CSI (mean over the answers of each answer's mean score, 1–5, two decimals) and the mean of each
+    question."""
+    score_fields = [f"score_{question}" for question in CSI_QUESTIONS]
+    per_answer = ExpressionWrapper(
+        sum((F(name) for name in score_fields[1:]), F(score_fields[0])) / float(len(score_fields)),
+        output_field=FloatField(),
+    )
+    answered = Q(answered_at__isnull=False)
+    row = campaign.invitations.aggregate(
+        invited=Count("id"),
+        answered=Count("id", filter=answered),
+        csi=Avg(per_answer, filter=answered),
+        **{name: Avg(name, filter=answered) for name in score_fields},
+    )
+    return {
+        "campaign": campaign.pk,
+        "name": campaign.name,
+        "period_start": campaign.period_start.isoformat(),
+        "period_end": campaign.period_end.isoformat(),
+        "closes_at": campaign.closes_at.isoformat(),
+        "invited": row["invited"],
+        "answered": row["answered"],
+        "response_rate_pct": None if not row["invited"] else round(row["answered"] * 100 / row["invited"], 1),
+        "csi_mean": None if row["csi"] is None else round(float(row["csi"]), 2),
+        "questions": {
+            question: None if row[f"score_{question}"] is None else round(float(row[f"score_{question}"]), 2)
+            for question in CSI_QUESTIONS
+        },
+    }
+
+
+def ratings_in(start: dt.datetime, end: dt.datetime) -> QuerySet[SatisfactionRating]:
+    return SatisfactionRating.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
+        "ticket"
+    )
