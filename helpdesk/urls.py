@@ -13,6 +13,11 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("tickets.api.urls")),
     path("api/", include("escalation.api.urls")),
+    path("api/", include("reports.api.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("portal/", include("tickets.portal_urls")),
+    path("escalations/", include("escalation.urls")),
+    path("", include("tickets.urls")),
     path(
         "health/",
         HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),

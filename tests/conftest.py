@@ -34,6 +34,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+_serialized_contents: dict[str, str] = {}
+
+
+def share_serialized_contents() -> None:
+    """Keep serialized rollback working under Playwright. Its sync API runs an event loop in this
+    thread, and while a loop runs Django keeps connections per async context: the connection a browser
+    test uses is not the one the test database was serialized on, so it would neither restore the
+    reference data nor spare it when flushing. Hand the serialized contents to whichever connection is
+    current: before each test's fixtures, once Playwright has started, and before teardown."""
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            _serialized_contents[alias] = contents
+        elif alias in _serialized_contents:
+            connection._test_serialized_contents = _serialized_contents[alias]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> None:
+    """pytest-django's, then the serialized contents kept for share_serialized_contents."""
+    share_serialized_contents()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    share_serialized_contents()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    share_serialized_contents()
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     """make_user("agent", "supervisor", teams=[team]) -> a user holding those roles."""

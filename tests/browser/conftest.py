@@ -2,7 +2,7 @@
 pytest-django's live server (a real PostgreSQL database, committed data).
 
 Fixtures:
-  browser            one Chromium for the session (skipped, with the reason, if /usr/bin/chromium is missing)
+  browser            one Chromium per test module (skipped, with the reason, if /usr/bin/chromium is missing)
   page               a fresh context and page on the live server (base_url set, Indonesian unless asked)
   login(page, user)  signs `user` in through the login form (password DEMO_PASSWORD below)
   assert_accessible(page)  runs axe-core (tests/browser/vendor/axe.min.js) on the page and fails on any
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import share_serialized_contents
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one
 # unless told that this test process is not serving async requests.
@@ -44,14 +46,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # One Chromium per module, not per session: while Playwright runs, its event loop makes Django
+    # keep connections per async context, so the rest of the worker's tests are better off without it.
     if not Path(CHROMIUM).exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        share_serialized_contents()
         yield instance
         instance.close()
 

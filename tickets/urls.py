@@ -1,0 +1,6 @@
+"""Browser pages (server-rendered, HTMX)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "console"
+urlpatterns: list = []
