@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
+from helpdesk import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,8 +18,10 @@ urlpatterns = [
     path("api/", include("reports.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("portal/", include("tickets.portal_urls")),
+    path("console/", include("tickets.urls")),
     path("escalations/", include("escalation.urls")),
-    path("", include("tickets.urls")),
+    path("reports/", include("reports.urls")),
+    path("", views.home, name="home"),
     path(
         "health/",
         HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),

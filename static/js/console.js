@@ -1,0 +1,59 @@
+/* SLA countdowns that tick without a reload.
+ *
+ * Markup: <span class="sla-badge sla-STATE" data-due="ISO-8601" data-risk-at="ISO-8601"
+ *          data-state="ok|at_risk|breached|met|missed|paused">…</span>
+ * The server decides the state (sla.selectors); between page loads this script only moves a badge
+ * forward in time (ok → at risk → breached) as its instants pass, and rewrites the time left.
+ * Labels come translated from the page (#countdown-labels), so this file holds no text.
+ */
+(function () {
+  "use strict";
+  var labelsNode = document.getElementById("countdown-labels");
+  var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+  var STATES = ["ok", "at_risk", "breached"];
+
+  function fill(template, values) {
+    return String(template || "").replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function span(milliseconds) {
+    var minutes = Math.floor(Math.abs(milliseconds) / 60000);
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var parts = [];
+    if (days) parts.push(fill(labels.day, { count: days }));
+    if (days || hours) parts.push(fill(labels.hour, { count: hours }));
+    if (!days) parts.push(fill(labels.minute, { count: minutes % 60 }));
+    return parts.join(" ");
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".sla-badge[data-due]").forEach(function (badge) {
+      var state = badge.dataset.state;
+      if (STATES.indexOf(state) === -1) return; // met, missed, paused: nothing ticks
+      var due = Date.parse(badge.dataset.due);
+      if (isNaN(due)) return;
+      var riskAt = Date.parse(badge.dataset.riskAt || "");
+      var next = state;
+      if (now >= due) next = "breached";
+      else if (state === "ok" && !isNaN(riskAt) && now >= riskAt) next = "at_risk";
+      if (next !== state) {
+        badge.classList.remove("sla-" + state);
+        badge.classList.add("sla-" + next);
+        badge.dataset.state = next;
+      }
+      var text = due > now ? fill(labels.left, { time: span(due - now) }) : fill(labels.overdue, { time: span(now - due) });
+      var stateText = labels[next] || next;
+      var timeNode = badge.querySelector(".sla-time");
+      var stateNode = badge.querySelector(".sla-state");
+      if (timeNode) timeNode.textContent = text;
+      if (stateNode) stateNode.textContent = stateText;
+    });
+  }
+
+  window.helpdeskCountdown = { tick: tick };
+  tick();
+  setInterval(tick, 15000);
+  document.body.addEventListener("htmx:afterSettle", tick);
+})();
