@@ -260,3 +260,14 @@ def notifications_owed(
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def inbox_mark_read(*, user: AbstractBaseUser, notification_id: int | None, at: dt.datetime) -> int:
+    """Mark one of the person's inbox notifications read (or all of them, with None); returns how many
+    changed. Someone else's notification is simply not found: nothing changes."""
+    queryset = Notification.objects.filter(
+        recipient=user, channel=NotificationChannel.INBOX, read_at__isnull=True
+    )
+    if notification_id is not None:
+        queryset = queryset.filter(pk=notification_id)
+    return queryset.update(read_at=at)

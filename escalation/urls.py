@@ -1,6 +1,13 @@
-"""Browser pages (server-rendered, HTMX)."""
+"""Supervisor pages (escalation.views), mounted at /escalations/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from escalation import views
 
 app_name = "escalations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("board/", views.board, name="board"),
+    path("<int:escalation_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:escalation_id>/reassign/", views.reassign, name="reassign"),
+]

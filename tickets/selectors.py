@@ -153,3 +153,72 @@ def portal_ticket(*, number: str, contact: str) -> Ticket:
 
 
 PORTAL_NOT_FOUND = _("No ticket matches this number and contact.")
+
+
+# --- The staff console ------------------------------------------------------------------------------------
+
+QUEUE_TABS = ("mine", "team", "unassigned", "all")
+
+
+def queue_tickets(*, viewer: AbstractBaseUser, now: dt.datetime, tab: str) -> QuerySet[Ticket]:
+    """The console queue of one tab: the viewer's tickets, their teams', the unassigned ones, or all they
+    may see. Open tickets only unless a stage filter asks for closed ones (the FilterSet narrows further)."""
+    queryset = ticket_list(viewer=viewer, now=now)
+    if tab == "mine":
+        queryset = queryset.filter(assignee=viewer)
+    elif tab == "team":
+        queryset = queryset.filter(team__in=Team.objects.filter(members=viewer).values("id"))
+    elif tab == "unassigned":
+        queryset = queryset.filter(assignee__isnull=True)
+    return queryset.order_by("resolution_due", "id")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """A history row (`is_message` False) or a reply/note (`is_message` True) of a ticket's timeline."""
+
+    at: dt.datetime
+    is_message: bool
+    item: Any
+
+
+def ticket_page(
+    *, viewer: AbstractBaseUser, number: str, now: dt.datetime
+) -> tuple[Ticket, list[TimelineItem]]:
+    """One ticket with its timeline: history rows, replies and notes merged by time (oldest first)."""
+    ticket = ticket_get(viewer=viewer, number=number, now=now)
+    timeline = [TimelineItem(entry.at, False, entry) for entry in ticket_history(ticket=ticket)]
+    timeline += [
+        TimelineItem(message.created_at, True, message)
+        for message in ticket_messages(ticket=ticket, include_internal=True)
+    ]
+    timeline.sort(key=lambda entry: (entry.at, entry.is_message))
+    return ticket, timeline
+
+
+def customer_lookup(*, text: str, limit: int = 10) -> list[Any]:
+    """Customers matching a name, email, phone or service reference, with their services (two queries)."""
+    from tickets.filters import CustomerFilter
+    from tickets.models import Customer, Service
+
+    text = " ".join((text or "").split())[:100]
+    if len(text) < 2:
+        return []
+    queryset = CustomerFilter({"search": text}, queryset=Customer.objects.select_related("region")).qs
+    return list(
+        queryset.order_by("name", "id").prefetch_related(
+            Prefetch("services", queryset=Service.objects.order_by("reference"))
+        )[:limit]
+    )
+
+
+def staff_choices() -> QuerySet[Any]:
+    """People a ticket can be assigned to: active users holding a staff role."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[role.value for role in Role])
+        .distinct()
+        .order_by("username")
+    )
