@@ -244,3 +244,38 @@ def ratings_in(start: dt.datetime, end: dt.datetime) -> QuerySet[SatisfactionRat
     return SatisfactionRating.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
         "ticket"
     )
+
+
+# --- Pages -------------------------------------------------------------------------------------------------
+
+
+def daily_trend(*, days: int, now: dt.datetime) -> list[dict[str, Any]]:
+    """Tickets reported and first resolved per Jakarta day over the last `days` days (two aggregate
+    queries), oldest first, with days without tickets as zeros."""
+    from django.db.models.functions import TruncDate
+
+    local_today = now.astimezone(recap.REPORT_TIME_ZONE).date()
+    first_day = local_today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE)
+    reported = dict(
+        Ticket.objects.filter(reported_at__gte=start)
+        .annotate(day=TruncDate("reported_at", tzinfo=recap.REPORT_TIME_ZONE))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    resolved = dict(
+        Ticket.objects.filter(first_resolved_at__gte=start)
+        .annotate(day=TruncDate("first_resolved_at", tzinfo=recap.REPORT_TIME_ZONE))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        {
+            "day": (first_day + dt.timedelta(days=offset)).isoformat(),
+            "reported": reported.get(first_day + dt.timedelta(days=offset), 0),
+            "resolved": resolved.get(first_day + dt.timedelta(days=offset), 0),
+        }
+        for offset in range(days)
+    ]

@@ -1,6 +1,14 @@
-"""Browser pages of the reports app (reports.views), mounted at /reports/."""
+"""Manager pages (reports.views), mounted at /reports/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("monthly/", views.monthly_list, name="monthly_list"),
+    path("monthly/rebuild/", views.monthly_rebuild, name="monthly_rebuild"),
+    path("monthly/<str:month>/", views.monthly, name="monthly"),
+    path("capa/", views.capa_list, name="capa_list"),
+]
