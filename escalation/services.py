@@ -4,10 +4,12 @@ outbox (rows written in the caller's transaction, sent by Celery after commit)."
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
@@ -126,17 +128,29 @@ def escalation_acknowledge(*, escalation_id: int, actor: AbstractBaseUser, at: d
 # --- Notifications: the outbox ------------------------------------------------------------------------
 
 
+# After a failed publish, this process stops trying the broker for a while: each attempt can cost the
+# broker's connection timeout, and a request must not wait for that once per email. The rows wait in the
+# database meanwhile; beat's flush (escalation.tasks.notifications_flush) sends them.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
 def _enqueue_after_commit(ids: Sequence[int]) -> None:
     if not ids:
         return
 
     def enqueue() -> None:
+        global _broker_down_until
         from escalation.tasks import notification_send
 
+        if time.monotonic() < _broker_down_until:
+            log.info("notification_enqueue_skipped_broker_down", count=len(ids))
+            return
         for notification_id in ids:
             try:
                 notification_send.delay(notification_id)
             except Exception:  # the broker is away: the row waits; beat's sweep sends it later
+                _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
                 log.warning("notification_enqueue_failed", notification_id=notification_id)
                 return
 
@@ -203,7 +217,9 @@ def notify_customer(
     return notification
 
 
-NOTIFICATION_LEASE = dt.timedelta(minutes=2)
+def notification_lease() -> dt.timedelta:
+    """How long a worker's claim on an owed email holds before the row may be claimed again."""
+    return dt.timedelta(seconds=settings.HELPDESK["NOTIFICATION_LEASE_SECONDS"])
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> bool:
@@ -223,7 +239,7 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
         )
         if notification is None:
             return False
-        if notification.claimed_at is not None and notification.claimed_at > now - NOTIFICATION_LEASE:
+        if notification.claimed_at is not None and notification.claimed_at > now - notification_lease():
             return False
         notification.claimed_at = now
         notification.attempts += 1
@@ -246,9 +262,12 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
 
 
 def notifications_owed(
-    *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(seconds=30), limit: int = 500
+    *, now: dt.datetime, older_than: dt.timedelta | None = None, limit: int = 500
 ) -> list[int]:
-    """Email rows still owed (never enqueued because the broker was away, or whose worker died)."""
+    """Email rows still owed (never enqueued because the broker was away, or whose worker died). Rows
+    younger than `older_than` are left to the task enqueued with them."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=settings.HELPDESK["NOTIFICATION_FLUSH_AFTER_SECONDS"])
     return list(
         Notification.objects.filter(
             sent_at__isnull=True,
@@ -256,7 +275,7 @@ def notifications_owed(
             created_at__lte=now - older_than,
             attempts__lt=10,
         )
-        .filter(models.Q(claimed_at__isnull=True) | models.Q(claimed_at__lte=now - NOTIFICATION_LEASE))
+        .filter(models.Q(claimed_at__isnull=True) | models.Q(claimed_at__lte=now - notification_lease()))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

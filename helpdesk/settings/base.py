@@ -323,6 +323,10 @@ HELPDESK = {
     "PUBLIC_BASE_URL": env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/"),
     # Time the customer has to confirm a fix before an agent may close with "no response" (SPEC §5).
     "CONFIRMATION_WINDOW_HOURS": env.int("CONFIRMATION_WINDOW_HOURS", default=24),
+    # An owed email claimed by a worker that died is claimed again after this lease; beat's flush resends
+    # emails owed for longer than the flush age (the broker was away when they were written).
+    "NOTIFICATION_LEASE_SECONDS": env.int("NOTIFICATION_LEASE_SECONDS", default=120),
+    "NOTIFICATION_FLUSH_AFTER_SECONDS": env.int("NOTIFICATION_FLUSH_AFTER_SECONDS", default=30),
     "SWEEP_BATCH_SIZE": env.int("SLA_SWEEP_BATCH_SIZE", default=5000),
     "DEFAULT_REGION_TIME_ZONE": "Asia/Jakarta",
     "DEFAULT_PHONE_REGION": "ID",
