@@ -526,6 +526,17 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 name="ticket_response_breach_due",
                 condition=Q(response_sla__in=["ok", "at_risk"], paused=False),
             ),
+            # The escalation sweep looks only at breached clocks: a small part of a large table.
+            models.Index(
+                fields=["first_response_due"],
+                name="ticket_response_escalate_due",
+                condition=Q(response_sla="breached", paused=False),
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                name="ticket_resolution_escalate_due",
+                condition=Q(resolution_sla="breached", paused=False),
+            ),
             models.Index(
                 fields=["resolution_risk_at"],
                 name="ticket_resolution_risk_due",
