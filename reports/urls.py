@@ -11,4 +11,5 @@ urlpatterns = [
     path("monthly/rebuild/", views.monthly_rebuild, name="monthly_rebuild"),
     path("monthly/<str:month>/", views.monthly, name="monthly"),
     path("capa/", views.capa_list, name="capa_list"),
+    path("capa/actions/<int:action_id>/", views.capa_action_update, name="capa_action_update"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.lib.errors import DomainError
 from helpdesk.lib.roles import Role, has_role
 from reports import exports, selectors, services
+from reports.models import CapaStatus
 from tickets.models import Stage
 
 TREND_DAYS = 14
@@ -177,4 +178,34 @@ def capa_list(request: HttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(selectors.recap.REPORT_TIME_ZONE).date()
     reports = list(selectors.capa_report_list().order_by("-created_at", "-id")[:100])
     rcas = list(selectors.rca_list().order_by("-id")[:100])
-    return render(request, "reports/pages/capa_list.html", {"reports": reports, "rcas": rcas, "today": today})
+    context = {
+        "reports": reports,
+        "rcas": rcas,
+        "today": today,
+        "can_write": selectors.can_write_capa(request.user),
+        "statuses": CapaStatus.choices,
+    }
+    return render(request, "reports/pages/capa_list.html", context)
+
+
+@require_POST
+@login_required
+def capa_action_update(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Change an action's status, or record that a done action worked (verification with a note)."""
+    if not selectors.can_write_capa(request.user):
+        raise PermissionDenied(_("Directors can read RCA and CAPA records but not change them."))
+    action = selectors.capa_action_list().filter(pk=action_id).first()
+    if action is None:
+        raise Http404(_("No such action."))
+    try:
+        if request.POST.get("verify"):
+            services.capa_action_verify(action=action, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Verification recorded."))
+        else:
+            services.capa_action_update(action=action, data={"status": request.POST.get("status", "")})
+            messages.success(request, _("Action updated."))
+    except DomainError as exc:
+        fields = getattr(exc, "fields", None) or {}
+        details = " ".join(str(error) for errors in fields.values() for error in errors)
+        messages.error(request, f"{exc} {details}".strip())
+    return redirect("reports:capa_list")

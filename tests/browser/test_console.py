@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from escalation import services as escalation_services
 from escalation.models import Escalation
+from reports import services as report_services
 from tests.tickets.factories import RCA, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, ticket_in
 from tickets.models import Stage, Ticket
@@ -148,4 +149,15 @@ def test_the_login_and_manager_pages_are_accessible(
     expect(page.locator("a[aria-current=page]:has-text('This week')")).to_be_visible()
     assert page.url.endswith("?period=week")
     page.goto("/reports/capa/")
+    assert_accessible(page)
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    report_services.monthly_report_build(month=last_month)
+    page.goto("/reports/monthly/")
+    assert_accessible(page)
+    page.click(f"a:has-text('{last_month:%Y-%m}')")
+    expect(page.locator("h1")).to_contain_text(f"{last_month:%Y-%m}")
+    assert page.evaluate(drawn)
+    assert_accessible(page)
+    page.goto("/console/inbox/")
     assert_accessible(page)

@@ -150,3 +150,46 @@ def test_the_capa_page_runs_the_same_queries_at_10_and_100_rows(
 
 
 CAPA_QUERIES = 8
+
+
+def test_capa_owners_update_status_and_verify_from_the_page_directors_may_not(staff: Staff) -> None:
+    from reports.models import CapaAction
+
+    report = report_services.capa_create(
+        author=staff.analyst,
+        title="Fibre route hardening",
+        actions=[
+            {
+                "kind": "preventive",
+                "description": "Bury the cable",
+                "owner": staff.technician.pk,
+                "due": timezone.localdate().isoformat(),
+            }
+        ],
+    )
+    action = CapaAction.objects.get(report=report)
+    director = client_for(staff.director)
+    assert director.post(f"/reports/capa/actions/{action.pk}/", {"status": "done"}).status_code == 403
+    action.refresh_from_db()
+    assert action.status == "open"
+
+    client = client_for(staff.analyst)
+    html = client.get("/reports/capa/").content.decode()
+    assert f'action="/reports/capa/actions/{action.pk}/"' in html
+    # Verifying an action that is not done is refused with its reason, and changes nothing.
+    response = client.post(
+        f"/reports/capa/actions/{action.pk}/", {"verify": "1", "note": "Checked"}, follow=True
+    )
+    assert "Only a done action can be verified" in response.content.decode()
+    assert client.post(f"/reports/capa/actions/{action.pk}/", {"status": "nonsense"}).status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.verified) == ("open", False)
+
+    client.post(f"/reports/capa/actions/{action.pk}/", {"status": "done"})
+    client.post(f"/reports/capa/actions/{action.pk}/", {"verify": "1", "note": "No cuts for a month"})
+    action.refresh_from_db()
+    assert action.status == "done"
+    assert action.verified is True
+    assert action.verified_by_id == staff.analyst.pk
+    assert action.verification_note == "No cuts for a month"
+    assert client.post("/reports/capa/actions/999999/", {"status": "done"}).status_code == 404
