@@ -11,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,8 +22,7 @@ from escalation.forms import ReassignForm
 from escalation.models import Escalation, Level
 from helpdesk.lib.errors import DomainError
 from tickets import services as ticket_services
-from tickets.models import Action, Team
-from tickets.selectors import staff_choices
+from tickets.models import Action
 
 
 def _require_supervising(request: HttpRequest) -> None:
@@ -29,58 +30,74 @@ def _require_supervising(request: HttpRequest) -> None:
         raise PermissionDenied(_("Escalation queues are for supervisors, managers and directors."))
 
 
-def _queue_context(request: HttpRequest, level: int, show_acknowledged: bool) -> dict[str, Any]:
-    now = timezone.now()
-    return {
-        "level": level,
-        "levels": Level.choices,
-        "counts": selectors.open_counts(viewer=request.user),
-        "show_acknowledged": show_acknowledged,
-        "escalations": list(
-            selectors.escalation_queue(
-                viewer=request.user, level=level, show_acknowledged=show_acknowledged, now=now
-            )
-        ),
-        "people": list(staff_choices()),
-        "teams": list(Team.objects.order_by("name")),
-    }
+def _level_of(request: HttpRequest) -> int:
+    """The tab asked for, or the viewer's own level (nonsense falls back too, never a 500)."""
+    try:
+        level = int(request.GET.get("level") or 0)
+    except ValueError:
+        level = 0
+    return level if level in Level.values else selectors.default_level(request.user)
+
+
+def _queue_url(level: int, show: str = selectors.SHOW_OPEN) -> str:
+    query = {"level": level} if show == selectors.SHOW_OPEN else {"level": level, "show": show}
+    return f"{reverse('escalations:queue')}?{urlencode(query)}"
 
 
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require_supervising(request)
-    try:
-        level = int(request.GET.get("level") or selectors.default_level(request.user))
-    except ValueError:
-        level = selectors.default_level(request.user)
-    if level not in Level.values:
-        level = selectors.default_level(request.user)
-    context = _queue_context(request, level, request.GET.get("show") == "acknowledged")
+    level = _level_of(request)
+    show = request.GET.get("show", selectors.SHOW_OPEN)
+    if show not in selectors.SHOW_CHOICES:
+        show = selectors.SHOW_OPEN
+    counts = selectors.open_counts(viewer=request.user)
+    rows = selectors.escalation_queue(viewer=request.user, level=level, show=show, now=timezone.now())
+    context: dict[str, Any] = {
+        "level": level,
+        "level_label": Level(level).label,
+        "tabs": [
+            {"value": value, "label": label, "count": counts[value], "url": _queue_url(value, show)}
+            for value, label in Level.choices
+        ],
+        "show": show,
+        "show_choices": [
+            (selectors.SHOW_OPEN, _("Open")),
+            (selectors.SHOW_ACKNOWLEDGED, _("Acknowledged")),
+            (selectors.SHOW_ALL, _("All")),
+        ],
+        "escalations": rows,
+        **selectors.reassign_choices(),
+    }
     return render(request, "escalation/queue.html", context)
 
 
 def _visible_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
-    from escalation.queries import escalations_visible
-
-    escalation = escalations_visible(viewer=request.user).filter(pk=escalation_id).first()
+    escalation = selectors.escalations_visible(viewer=request.user).filter(pk=escalation_id).first()
     if escalation is None:
         raise Http404(_("No such escalation."))
     return escalation
 
 
-def _row_response(request: HttpRequest, escalation: Escalation, error: str = "") -> HttpResponse:
-    """Just the row of one escalation, for HTMX to swap in place."""
-    row = selectors.escalation_queue(
-        viewer=request.user, level=escalation.level, show_acknowledged=None, now=timezone.now()
-    ).get(pk=escalation.pk)
-    context = {
-        "row": row,
-        "row_error": error,
-        "people": list(staff_choices()),
-        "teams": list(Team.objects.order_by("name")),
-    }
+def _row_response(
+    request: HttpRequest, escalation: Escalation, *, error: str = "", notice: str = ""
+) -> HttpResponse:
+    """Just the row of one escalation, for HTMX to swap in place (htmx swaps only 2xx answers, so the
+    row itself says whether it worked)."""
+    row = selectors.escalation_row(viewer=request.user, escalation_id=escalation.pk, now=timezone.now())
+    context = {"row": row, "row_error": error, "row_notice": notice, **selectors.reassign_choices()}
     return render(request, "escalation/queue.html#escalation-row", context)
+
+
+def _answer(request: HttpRequest, escalation: Escalation, *, error: str, notice: str) -> HttpResponse:
+    if request.htmx:
+        return _row_response(request, escalation, error=error, notice=notice)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect(_queue_url(escalation.level))
 
 
 @require_POST
@@ -93,20 +110,7 @@ def acknowledge(request: HttpRequest, escalation_id: int) -> HttpResponse:
         services.escalation_acknowledge(escalation_id=escalation.pk, actor=request.user, at=timezone.now())
     except DomainError as exc:
         error = str(exc)
-    if request.htmx:
-        # htmx swaps only 2xx answers: the row itself says whether it worked.
-        return _row_response(request, escalation, error=error)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("Escalation acknowledged."))
-    return redirect(_queue_url(escalation.level))
-
-
-def _queue_url(level: int) -> str:
-    from django.urls import reverse
-
-    return f"{reverse('escalations:queue')}?level={level}"
+    return _answer(request, escalation, error=error, notice=_("Escalation acknowledged."))
 
 
 @require_POST
@@ -115,25 +119,38 @@ def reassign(request: HttpRequest, escalation_id: int) -> HttpResponse:
     _require_supervising(request)
     escalation = _visible_escalation(request, escalation_id)
     form = ReassignForm(request.POST)
+    error = notice = ""
     if not form.is_valid():
-        messages.error(request, _("Choose a person to assign the ticket to."))
-        return redirect(_queue_url(escalation.level))
-    data = {"assignee": form.cleaned_data["assignee"], "team": form.cleaned_data.get("team") or ""}
-    try:
-        ticket_services.ticket_act(
-            ticket=escalation.ticket, actor=request.user, action=Action.ASSIGN, data=data
-        )
-        messages.success(request, _("Ticket %(number)s reassigned.") % {"number": escalation.ticket.number})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    return redirect(_queue_url(escalation.level))
+        error = form.error_text()
+    else:
+        data: dict[str, Any] = {"assignee": form.cleaned_data["assignee"]}
+        if form.cleaned_data.get("team"):
+            data["team"] = form.cleaned_data["team"]
+        try:
+            result = ticket_services.ticket_act(
+                ticket=escalation.ticket, actor=request.user, action=Action.ASSIGN, data=data
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            ticket = result.ticket
+            notice = _("Ticket %(number)s assigned to %(person)s.") % {
+                "number": ticket.number,
+                "person": ticket.assignee.get_full_name() or ticket.assignee.get_username(),
+            }
+    return _answer(request, escalation, error=error, notice=notice)
 
 
 @require_GET
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     _require_supervising(request)
-    columns = selectors.live_board(viewer=request.user, now=timezone.now())
-    context = {"breached": columns["breached"], "at_risk": columns["at_risk"], "limit": selectors.BOARD_LIMIT}
+    columns = selectors.live_board(viewer=request.user, now=timezone.now(), limit=selectors.BOARD_LIMIT)
+    context = {
+        "breached": columns["breached"],
+        "at_risk": columns["at_risk"],
+        "limit": selectors.BOARD_LIMIT,
+        "updated_at": timezone.now(),
+    }
     template = "escalation/board.html#board-body" if request.htmx else "escalation/board.html"
     return render(request, template, context)

@@ -1,5 +1,6 @@
 """The supervisor pages: the escalation queue of each level and the live board — who may see them,
-exact rows, a fixed number of queries at 10 and 100 rows, acknowledging once, reassigning."""
+exact rows per level and filter, a fixed number of queries at 10 and 100 rows, acknowledging once,
+reassigning (and refusing bad input without changing anything), and escaping what people typed."""
 
 from __future__ import annotations
 
@@ -7,16 +8,24 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from escalation import selectors
 from escalation import services as escalation_services
 from escalation.models import Escalation
-from tests.tickets.factories import ServiceFactory, make_ticket
+from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
 from tickets.models import Ticket
+from tickets.selectors import ticket_history
 
 pytestmark = pytest.mark.django_db
+
+XSS = '<script>alert("x")</script>'
+XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+# Monday 2 March 2026, 09:00 WIB — a working day.
+T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -31,38 +40,135 @@ def client_for(user: Any) -> Client:
     return client
 
 
-def escalate(staff: Staff, level: int, count: int = 1, **ticket: Any) -> list[Escalation]:
+def escalate(
+    staff: Staff,
+    level: int,
+    count: int = 1,
+    *,
+    at: dt.datetime | None = None,
+    note: str = "Strategic",
+    **ticket: Any,
+) -> list[Escalation]:
     service = ServiceFactory()
     return [
         escalation_services.escalation_manual(
             ticket=make_ticket(actor=staff.agent, service=service, **ticket),
             actor=staff.supervisor,
             level=level,
-            note="Strategic customer",
-            at=timezone.now(),
+            note=note,
+            at=at or timezone.now(),
         )
         for _ in range(count)
     ]
 
 
-def test_agents_may_not_open_the_supervisor_pages(staff: Staff) -> None:
+def pks(response: Any) -> list[int]:
+    return [row.pk for row in response.context["escalations"]]
+
+
+# --- Who may see them ---------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1)
+    client = Client()
+    for response in (
+        client.get("/escalations/"),
+        client.get("/escalations/board/"),
+        client.post(f"/escalations/{escalation.pk}/acknowledge/"),
+        client.post(f"/escalations/{escalation.pk}/reassign/", {"assignee": staff.agent.pk}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=/escalations/")
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_at is None
+
+
+def test_agents_may_not_open_the_supervisor_pages_or_acknowledge(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1)
     client = client_for(staff.agent)
     assert client.get("/escalations/").status_code == 403
     assert client.get("/escalations/board/").status_code == 403
+    assert client.post(f"/escalations/{escalation.pk}/acknowledge/").status_code == 403
+    assert (
+        client.post(f"/escalations/{escalation.pk}/reassign/", {"assignee": staff.agent.pk}).status_code
+        == 403
+    )
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_at is None
 
 
-def test_each_role_lands_on_its_own_level_and_sees_exactly_its_rows(staff: Staff) -> None:
-    [director_case] = escalate(staff, 3)
-    [supervisor_case] = escalate(staff, 1)
-    response = client_for(staff.director).get("/escalations/")
-    assert response.context["level"] == 3
-    assert [row.pk for row in response.context["escalations"]] == [director_case.pk]
-    response = client_for(staff.supervisor).get("/escalations/")
-    assert response.context["level"] == 1
-    assert [row.pk for row in response.context["escalations"]] == [supervisor_case.pk]
-    assert response.context["counts"] == {1: 1, 2: 0, 3: 1}
-    # Nonsense in the level falls back to the viewer's own, never a 500.
-    assert client_for(staff.supervisor).get("/escalations/?level=abc").context["level"] == 1
+@pytest.mark.parametrize(("role", "level"), [("supervisor", 1), ("manager", 2), ("director", 3)])
+def test_each_role_lands_on_its_own_level(staff: Staff, role: str, level: int) -> None:
+    cases = {lvl: escalate(staff, lvl)[0] for lvl in (1, 2, 3)}
+    escalate(staff, 1)  # a second open one at level 1
+    response = client_for(staff.of(role)).get("/escalations/")
+    assert response.status_code == 200
+    assert response.context["level"] == level
+    expected = (
+        [cases[level].pk]
+        if level != 1
+        else sorted(Escalation.objects.filter(level=1).values_list("pk", flat=True))
+    )
+    assert pks(response) == expected
+    assert [(tab["value"], tab["count"]) for tab in response.context["tabs"]] == [(1, 2), (2, 1), (3, 1)]
+    assert 'data-testid="open-count-1">2<' in response.content.decode()
+
+
+def test_nonsense_in_the_level_or_filter_falls_back_to_the_defaults(staff: Staff) -> None:
+    [case] = escalate(staff, 1)
+    client = client_for(staff.supervisor)
+    for query in ("?level=abc", "?level=9", "?show=everything", "?level=1&show=%3Cx%3E"):
+        response = client.get("/escalations/" + query)
+        assert response.status_code == 200
+        assert (response.context["level"], response.context["show"]) == (1, "open")
+        assert pks(response) == [case.pk]
+
+
+def test_the_queue_lists_open_escalations_oldest_first_and_filters_acknowledged_ones(staff: Staff) -> None:
+    now = timezone.now()
+    [newest] = escalate(staff, 1, at=now - dt.timedelta(minutes=5))
+    [oldest] = escalate(staff, 1, at=now - dt.timedelta(hours=3))
+    [middle] = escalate(staff, 1, at=now - dt.timedelta(hours=1))
+    [done_first] = escalate(staff, 1, at=now - dt.timedelta(hours=4))
+    [done_later] = escalate(staff, 1, at=now - dt.timedelta(hours=2))
+    [other_level] = escalate(staff, 2, at=now - dt.timedelta(hours=5))
+    escalation_services.escalation_acknowledge(
+        escalation_id=done_first.pk, actor=staff.supervisor, at=now - dt.timedelta(minutes=30)
+    )
+    escalation_services.escalation_acknowledge(
+        escalation_id=done_later.pk, actor=staff.supervisor, at=now - dt.timedelta(minutes=10)
+    )
+    client = client_for(staff.supervisor)
+
+    assert pks(client.get("/escalations/?level=1")) == [oldest.pk, middle.pk, newest.pk]
+    assert pks(client.get("/escalations/?level=1&show=acknowledged")) == [done_later.pk, done_first.pk]
+    assert pks(client.get("/escalations/?level=1&show=all")) == [
+        oldest.pk,
+        middle.pk,
+        newest.pk,
+        done_first.pk,
+        done_later.pk,
+    ]
+    assert pks(client.get("/escalations/?level=2")) == [other_level.pk]
+    assert pks(client.get("/escalations/?level=3")) == []
+
+
+def test_a_row_shows_the_ticket_the_reason_and_who_was_told(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1, classification="major")
+    ticket = escalation.ticket
+    page = client_for(staff.supervisor).get("/escalations/").content.decode()
+    assert f'<a href="/console/tickets/{ticket.number}/">{ticket.number}</a>' in page
+    assert ticket.customer.name in page
+    assert "Major" in page
+    assert "Network" in page
+    assert "Requested by staff" in page
+    assert (staff.supervisor.get_full_name() or staff.supervisor.username) in page
+    assert 'class="badge sla-badge sla-ok"' in page
+    assert selectors.ticket_url(ticket.number) == f"/console/tickets/{ticket.number}/"
+
+
+# --- A fixed number of queries ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rows", [10, 100])
@@ -71,9 +177,9 @@ def test_the_escalation_queue_runs_the_same_queries_at_10_and_100_rows(
 ) -> None:
     escalate(staff, 1, rows)
     client = client_for(staff.supervisor)
-    client.get("/escalations/?level=1")
+    client.get("/escalations/?level=1&show=all")
     with django_assert_num_queries(QUEUE_QUERIES):
-        response = client.get("/escalations/?level=1")
+        response = client.get("/escalations/?level=1&show=all")
     assert len(response.context["escalations"]) == rows
 
 
@@ -87,7 +193,7 @@ def test_the_live_board_runs_the_same_queries_at_10_and_100_tickets(
     service = ServiceFactory()
     long_ago = timezone.now() - dt.timedelta(days=10)
     for _ in range(rows):
-        make_ticket(actor=staff.agent, service=service, reported_at=long_ago)
+        make_ticket(actor=staff.agent, service=service, reported_at=long_ago, now=long_ago)
     client = client_for(staff.supervisor)
     client.get("/escalations/board/")
     with django_assert_num_queries(BOARD_QUERIES):
@@ -100,36 +206,189 @@ def test_the_live_board_runs_the_same_queries_at_10_and_100_tickets(
 BOARD_QUERIES = 8
 
 
-def test_acknowledging_is_recorded_once(staff: Staff) -> None:
+# --- Acknowledging -------------------------------------------------------------------------------------
+
+
+def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(staff: Staff, make_user: Any) -> None:
     [escalation] = escalate(staff, 1)
     client = client_for(staff.supervisor)
     response = client.post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert "By " in response.content.decode()
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<tr id="escalation-{escalation.pk}"')
+    assert "<html" not in body
+    assert 'data-testid="acknowledged"' in body
     escalation.refresh_from_db()
-    first = escalation.acknowledged_at
-    assert escalation.acknowledged_by_id == staff.supervisor.pk
-    response = client.post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
-    assert "already acknowledged" in response.content.decode()
+    first = (escalation.acknowledged_at, escalation.acknowledged_by_id)
+    assert first[1] == staff.supervisor.pk
+
+    other = make_user("supervisor")
+    response = client_for(other).post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "This escalation was already acknowledged." in response.content.decode()
     escalation.refresh_from_db()
-    assert escalation.acknowledged_at == first
+    assert (escalation.acknowledged_at, escalation.acknowledged_by_id) == first
+
+
+def test_acknowledging_without_htmx_redirects_to_the_level_with_a_message(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1)
+    client = client_for(staff.supervisor)
+    response = client.post(f"/escalations/{escalation.pk}/acknowledge/", follow=True)
+    assert response.redirect_chain == [("/escalations/?level=1", 302)]
+    assert "Escalation acknowledged." in response.content.decode()
+    response = client.post(f"/escalations/{escalation.pk}/acknowledge/", follow=True)
+    assert "This escalation was already acknowledged." in response.content.decode()
 
 
 def test_a_manager_cannot_acknowledge_for_the_supervisor_level(staff: Staff) -> None:
     [escalation] = escalate(staff, 1)
-    client_for(staff.manager).post(f"/escalations/{escalation.pk}/acknowledge/")
+    client = client_for(staff.manager)
+    page = client.get("/escalations/?level=1").content.decode()
+    assert f'/escalations/{escalation.pk}/acknowledge/"' not in page
+    response = client.post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
+    assert "Only a supervisor can acknowledge a level 1 escalation." in response.content.decode()
     escalation.refresh_from_db()
     assert escalation.acknowledged_at is None
 
 
-def test_reassigning_changes_the_assignee_and_bad_input_changes_nothing(staff: Staff) -> None:
-    [escalation] = escalate(staff, 1)
+def test_an_unknown_escalation_is_not_found(staff: Staff) -> None:
     client = client_for(staff.supervisor)
-    response = client.post(f"/escalations/{escalation.pk}/reassign/", {"assignee": staff.agent.pk})
-    assert response.status_code == 302
-    assert Ticket.objects.get(pk=escalation.ticket_id).assignee_id == staff.agent.pk
-    for bad in ({"assignee": "abc"}, {"assignee": 999_999}, {}):
-        response = client.post(f"/escalations/{escalation.pk}/reassign/", bad)
-        assert response.status_code == 302
-        assert Ticket.objects.get(pk=escalation.ticket_id).assignee_id == staff.agent.pk
+    assert client.post("/escalations/999999/acknowledge/").status_code == 404
     assert client.post("/escalations/999999/reassign/", {"assignee": staff.agent.pk}).status_code == 404
+
+
+# --- Reassigning ---------------------------------------------------------------------------------------
+
+
+def test_reassigning_changes_the_assignee_and_team_and_writes_history(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1)
+    billing = team("Billing & Account")
+    client = client_for(staff.supervisor)
+    response = client.post(
+        f"/escalations/{escalation.pk}/reassign/",
+        {"assignee": staff.support.pk, "team": billing.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert (
+        f"assigned to {staff.support.get_full_name() or staff.support.username}" in response.content.decode()
+    )
+    ticket = Ticket.objects.get(pk=escalation.ticket_id)
+    assert (ticket.assignee_id, ticket.team_id) == (staff.support.pk, billing.pk)
+    last = ticket_history(ticket=ticket)[-1]
+    assert (last.action, last.actor_id) == ("assign", staff.supervisor.pk)
+    assert last.changes["assignee"]["after"] == staff.support.pk
+    assert last.changes["team"]["after"] == billing.pk
+
+
+def test_reassigning_without_htmx_redirects_with_a_message(staff: Staff) -> None:
+    [escalation] = escalate(staff, 1)
+    response = client_for(staff.supervisor).post(
+        f"/escalations/{escalation.pk}/reassign/", {"assignee": staff.agent.pk}, follow=True
+    )
+    assert response.redirect_chain == [("/escalations/?level=1", 302)]
+    assert Ticket.objects.get(pk=escalation.ticket_id).assignee_id == staff.agent.pk
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"assignee": "abc"}, "Choose a person from the list."),
+        ({}, "Choose a person to assign the ticket to."),
+        ({"assignee": 999_999}, "Unknown user."),
+        ({"assignee": "nobody"}, "This person has no staff role."),
+        ({"assignee": "agent", "team": 999_999}, "Unknown team."),
+        ({"assignee": "agent", "team": "x"}, "Choose a team from the list."),
+    ],
+)
+def test_reassigning_with_bad_input_says_why_and_changes_nothing(
+    staff: Staff, make_user: Any, data: dict[str, Any], message: str
+) -> None:
+    [escalation] = escalate(staff, 1)
+    people = {"nobody": make_user().pk, "agent": staff.agent.pk}
+    data = {key: people.get(value, value) if isinstance(value, str) else value for key, value in data.items()}
+    ticket = Ticket.objects.get(pk=escalation.ticket_id)
+    before = (ticket.assignee_id, ticket.team_id, len(ticket_history(ticket=ticket)))
+    client = client_for(staff.supervisor)
+    response = client.post(f"/escalations/{escalation.pk}/reassign/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert 'data-testid="row-error"' in response.content.decode()
+    response = client.post(f"/escalations/{escalation.pk}/reassign/", data, follow=True)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.assignee_id, ticket.team_id, len(ticket_history(ticket=ticket))) == before
+
+
+def test_a_director_may_not_reassign_and_is_told_so(staff: Staff) -> None:
+    [escalation] = escalate(staff, 3)
+    assignee_before = Ticket.objects.get(pk=escalation.ticket_id).assignee_id
+    client = client_for(staff.director)
+    assert f"/escalations/{escalation.pk}/reassign/" not in client.get("/escalations/").content.decode()
+    response = client.post(
+        f"/escalations/{escalation.pk}/reassign/", {"assignee": staff.support.pk}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Your role does not allow “Assign”; it needs one of: supervisor." in response.content.decode()
+    assert Ticket.objects.get(pk=escalation.ticket_id).assignee_id == assignee_before != staff.support.pk
+
+
+# --- The live board ------------------------------------------------------------------------------------
+
+
+def test_the_board_puts_breached_and_at_risk_tickets_in_their_columns_by_due_time(staff: Staff) -> None:
+    service = ServiceFactory()
+    with time_machine.travel(T0, tick=False) as traveller:
+        very_late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=20))
+        late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=10))
+        risky = make_ticket(actor=staff.agent, service=service, now=T0)
+        assert risky.first_response_risk_at < risky.first_response_due
+        traveller.move_to(risky.first_response_risk_at + dt.timedelta(seconds=1))
+        fresh = make_ticket(actor=staff.agent, service=service, now=timezone.now())
+        response = client_for(staff.supervisor).get("/escalations/board/")
+    breached, at_risk = response.context["breached"], response.context["at_risk"]
+    assert [t.number for t in breached.tickets] == [very_late.number, late.number]
+    assert [t.number for t in at_risk.tickets] == [risky.number]
+    assert (breached.total, at_risk.total) == (2, 1)
+    page = response.content.decode()
+    assert fresh.number not in page
+    assert 'data-testid="breached-count">2<' in page
+    assert 'data-testid="at-risk-count">1<' in page
+    assert f'href="/console/tickets/{risky.number}/"' in page
+    assert 'hx-trigger="every 30s"' in page
+
+
+def test_the_board_is_bounded_and_says_how_many_more(staff: Staff, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(selectors, "BOARD_LIMIT", 3)
+    service = ServiceFactory()
+    long_ago = timezone.now() - dt.timedelta(days=10)
+    for _ in range(5):
+        make_ticket(actor=staff.agent, service=service, now=long_ago)
+    response = client_for(staff.supervisor).get("/escalations/board/")
+    assert len(response.context["breached"].tickets) == 3
+    assert response.context["breached"].total == 5
+    assert "2 more not shown." in response.content.decode()
+
+
+def test_the_board_refresh_returns_only_the_board(staff: Staff) -> None:
+    make_ticket(actor=staff.agent, service=ServiceFactory(), now=timezone.now() - dt.timedelta(days=10))
+    response = client_for(staff.supervisor).get("/escalations/board/", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="board"')
+    assert "<html" not in body
+    assert 'data-testid="breached-count">1<' in body
+
+
+# --- What people typed is escaped ----------------------------------------------------------------------
+
+
+def test_notes_and_descriptions_are_escaped_on_both_pages(staff: Staff) -> None:
+    escalate(staff, 1, note=XSS, description=XSS, now=timezone.now() - dt.timedelta(days=10))
+    client = client_for(staff.supervisor)
+    queue = client.get("/escalations/").content.decode()
+    board = client.get("/escalations/board/").content.decode()
+    assert XSS not in queue
+    assert queue.count(XSS_ESCAPED) == 2  # the note and the description
+    assert XSS not in board
+    assert XSS_ESCAPED in board

@@ -9,6 +9,7 @@ import zoneinfo
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.utils import dateformat, timezone, translation
@@ -425,7 +426,17 @@ def test_actions_need_proven_access_to_that_ticket(english: Client, staff: Staff
 # --- Rate limits ----------------------------------------------------------------------------------------
 
 
-def test_filing_is_rate_limited_per_ip_at_the_api_rate(english: Client, settings: Any) -> None:
+@pytest.fixture
+def one_rate_window() -> Any:
+    """Hold the clock still: the rate limits count in fixed one-minute windows, and a test that crossed
+    a minute boundary on a slow machine would start a fresh count half-way."""
+    with time_machine.travel(timezone.now().replace(second=1, microsecond=0), tick=False):
+        yield
+
+
+def test_filing_is_rate_limited_per_ip_at_the_api_rate(
+    english: Client, settings: Any, one_rate_window: None
+) -> None:
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["portal"] == "30/minute"
     bad = complaint(name="")
     for _ in range(30):
@@ -444,7 +455,9 @@ def test_filing_is_rate_limited_per_ip_at_the_api_rate(english: Client, settings
     assert other.post("/portal/file/", complaint()).status_code == 302
 
 
-def test_tracking_is_rate_limited_per_ip(english: Client, ticket: Ticket, settings: Any) -> None:
+def test_tracking_is_rate_limited_per_ip(
+    english: Client, ticket: Ticket, settings: Any, one_rate_window: None
+) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"portal": "30/minute", "portal_track": "3/minute"},
