@@ -8,7 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from escalation.models import Escalation
@@ -22,6 +34,7 @@ from reports.models import (
     CapaStatus,
     MonthlyReport,
     RootCauseAnalysis,
+    RootCauseCategory,
     SatisfactionRating,
     SurveyCampaign,
 )
@@ -66,13 +79,19 @@ def monthly_report_list() -> QuerySet[MonthlyReport]:
 
 # --- The managers' daily and weekly overview (SPEC §9) -------------------------------------------------
 
-PERIODS = ("day", "week")
+PERIODS = ("day", "week", "month")
 
 
 def period_bounds(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """`day`: since 00:00 today; `week`: since 00:00 on Monday of this week — Asia/Jakarta — until now."""
+    """`day`: since 00:00 today; `week`: since 00:00 on Monday of this week; `month`: since 00:00 on the
+    first of this month — Asia/Jakarta — until now."""
     local = now.astimezone(recap.REPORT_TIME_ZONE)
-    start_day = local.date() if period == "day" else local.date() - dt.timedelta(days=local.weekday())
+    if period == "day":
+        start_day = local.date()
+    elif period == "month":
+        start_day = local.date().replace(day=1)
+    else:
+        start_day = local.date() - dt.timedelta(days=local.weekday())
     return dt.datetime.combine(start_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE), now
 
 
@@ -158,7 +177,10 @@ def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
 def rca_list() -> QuerySet[RootCauseAnalysis]:
     """RCAs with their category, author and the numbers of the tickets they cover (prefetched)."""
     return RootCauseAnalysis.objects.select_related("category", "author").prefetch_related(
-        Prefetch("tickets", queryset=Ticket.objects.only("id", "number", "rca_id").order_by("number"))
+        # `stage` too: the ticket's state-machine mixin reads it on load (a query per ticket if deferred).
+        Prefetch(
+            "tickets", queryset=Ticket.objects.only("id", "number", "rca_id", "stage").order_by("number")
+        )
     )
 
 
@@ -279,3 +301,189 @@ def daily_trend(*, days: int, now: dt.datetime) -> list[dict[str, Any]]:
         }
         for offset in range(days)
     ]
+
+
+def daily_sla_compliance(*, days: int, now: dt.datetime) -> list[dict[str, Any]]:
+    """SLA compliance per Jakarta day over the last `days` days, oldest first, by the day each deadline
+    fell on (two aggregate queries, one per clock). As in the monthly recap: `met` clocks stopped in
+    time; `missed` clocks stopped late or are still running past their deadline as of `now`; clocks
+    still running within their deadline are not judged; `*_pct` = met / (met + missed) × 100, one
+    decimal, None on a day with nothing judged."""
+    from django.db.models.functions import TruncDate
+
+    local_today = now.astimezone(recap.REPORT_TIME_ZONE).date()
+    first_day = local_today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE)
+    end = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(), tzinfo=recap.REPORT_TIME_ZONE)
+    per_clock: dict[str, dict[dt.date, tuple[int, int]]] = {}
+    for prefix, due, column in (
+        ("response", "first_response_due", "response_sla"),
+        ("resolution", "resolution_due", "resolution_sla"),
+    ):
+        rows = (
+            Ticket.objects.filter(**{f"{due}__gte": start, f"{due}__lt": end})
+            .annotate(day=TruncDate(due, tzinfo=recap.REPORT_TIME_ZONE))
+            .values("day")
+            .annotate(
+                met=Count("id", filter=Q(**{column: SlaState.MET})),
+                missed=Count(
+                    "id",
+                    filter=Q(**{column: SlaState.MISSED}) | clock_state_q(prefix, SlaState.BREACHED, now),
+                ),
+            )
+            .order_by()
+        )
+        per_clock[prefix] = {row["day"]: (row["met"], row["missed"]) for row in rows}
+    result = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        entry: dict[str, Any] = {"day": day.isoformat()}
+        for prefix in ("response", "resolution"):
+            met, missed = per_clock[prefix].get(day, (0, 0))
+            entry[f"{prefix}_met"] = met
+            entry[f"{prefix}_missed"] = missed
+            entry[f"{prefix}_pct"] = recap._pct(met, met + missed)
+        result.append(entry)
+    return result
+
+
+def monthly_report_rows() -> list[dict[str, Any]]:
+    """The list page's rows: every snapshot, newest month first, with a few headline figures read out
+    of the stored JSON by PostgreSQL (one query, without loading the whole snapshots)."""
+    rows = MonthlyReport.objects.order_by("-month").values(
+        "month",
+        "built_at",
+        "emailed_at",
+        built_by_name=F("built_by__username"),
+        tickets_reported=F("data__tickets_reported"),
+        backlog=F("data__backlog__at_month_end"),
+        response_pct=F("data__sla__response__compliance_pct"),
+        resolution_pct=F("data__sla__resolution__compliance_pct"),
+        nps=F("data__satisfaction__nps"),
+    )
+    return [dict(row) for row in rows]
+
+
+def _capa_action_filter(*, status: str | None, overdue_on: dt.date | None) -> Q:
+    condition = Q()
+    if status:
+        condition &= Q(status=status)
+    if overdue_on is not None:
+        condition &= Q(status__in=CAPA_PENDING_STATUSES, due_date__lt=overdue_on)
+    return condition
+
+
+def _capa_actions(today: dt.date, condition: Q = Q()) -> QuerySet[CapaAction]:  # noqa: B008 (Q() is immutable)
+    """Actions with their owner and verifier, each marked `is_overdue` (pending and due before `today`)."""
+    overdue = Q(status__in=CAPA_PENDING_STATUSES, due_date__lt=today)
+    return (
+        CapaAction.objects.filter(condition)
+        .select_related("owner", "verified_by")
+        .annotate(is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
+        .order_by("due_date", "id")
+    )
+
+
+def capa_report_page(
+    *, today: dt.date, status: str | None = None, overdue: bool = False
+) -> QuerySet[CapaReport]:
+    """CAPA reports for the list page, newest first, with their RCA and author, the count of their
+    actions and of the overdue ones, and their actions (owner, verifier, `is_overdue`) prefetched. With
+    `status` or `overdue`, only the reports that have such actions, showing only those actions."""
+    condition = _capa_action_filter(status=status, overdue_on=today if overdue else None)
+    overdue_q = Q(actions__status__in=CAPA_PENDING_STATUSES, actions__due_date__lt=today)
+    reports = CapaReport.objects.select_related("author", "rca", "rca__category")
+    if condition:
+        reports = reports.filter(Exists(CapaAction.objects.filter(condition, report=OuterRef("pk"))))
+    return (
+        reports.annotate(actions_total=Count("actions"), actions_overdue=Count("actions", filter=overdue_q))
+        .prefetch_related(Prefetch("actions", queryset=_capa_actions(today, condition)))
+        .order_by("-created_at", "-id")
+    )
+
+
+def capa_report_get(pk: int, *, today: dt.date) -> CapaReport | None:
+    """One CAPA report with its RCA, author and actions (owner, verifier, `is_overdue`), or None."""
+    return (
+        CapaReport.objects.select_related("author", "rca", "rca__category")
+        .prefetch_related(Prefetch("actions", queryset=_capa_actions(today)))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def capa_action_of(report_pk: int, action_pk: int) -> CapaAction | None:
+    return CapaAction.objects.filter(pk=action_pk, report_id=report_pk).first()
+
+
+def rca_page(*, category: str | None = None) -> QuerySet[RootCauseAnalysis]:
+    """RCAs for the list page, newest first: `rca_list` (category, author, ticket numbers) plus how many
+    CAPA reports each has; optionally of one root-cause category (its code)."""
+    analyses = rca_list().annotate(capa_count=Count("capa_reports")).order_by("-created_at", "-id")
+    if category:
+        analyses = analyses.filter(category__code=category)
+    return analyses
+
+
+def rca_get(pk: int) -> RootCauseAnalysis | None:
+    """One RCA with its category and author, the tickets it covers (newest first, with their customer
+    and team) and its CAPA reports, or None."""
+    return (
+        RootCauseAnalysis.objects.select_related("category", "author")
+        .prefetch_related(
+            Prefetch(
+                "tickets",
+                queryset=Ticket.objects.select_related("customer", "team").order_by("-reported_at", "-id"),
+            ),
+            Prefetch("capa_reports", queryset=CapaReport.objects.order_by("-created_at", "-id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def csi_campaign_results() -> list[dict[str, Any]]:
+    """`csi_results` of every campaign, newest period first, in one aggregate query."""
+    score_fields = [f"score_{question}" for question in CSI_QUESTIONS]
+    answered = Q(invitations__answered_at__isnull=False)
+    per_answer = ExpressionWrapper(
+        sum(
+            (F(f"invitations__{name}") for name in score_fields[1:]),
+            F(f"invitations__{score_fields[0]}"),
+        )
+        / float(len(score_fields)),
+        output_field=FloatField(),
+    )
+    campaigns = SurveyCampaign.objects.annotate(
+        invited=Count("invitations"),
+        answered=Count("invitations", filter=answered),
+        csi=Avg(per_answer, filter=answered),
+        **{f"mean_{name}": Avg(f"invitations__{name}", filter=answered) for name in score_fields},
+    ).order_by("-period_start", "-id")
+    return [
+        {
+            "campaign": campaign.pk,
+            "name": campaign.name,
+            "period_start": campaign.period_start.isoformat(),
+            "period_end": campaign.period_end.isoformat(),
+            "closes_at": campaign.closes_at.isoformat(),
+            "invited": campaign.invited,
+            "answered": campaign.answered,
+            "response_rate_pct": None
+            if not campaign.invited
+            else round(campaign.answered * 100 / campaign.invited, 1),
+            "csi_mean": None if campaign.csi is None else round(float(campaign.csi), 2),
+            "questions": {
+                question: None
+                if getattr(campaign, f"mean_score_{question}") is None
+                else round(float(getattr(campaign, f"mean_score_{question}")), 2)
+                for question in CSI_QUESTIONS
+            },
+        }
+        for campaign in campaigns
+    ]
+
+
+def rca_categories() -> list[RootCauseCategory]:
+    """Every root-cause category (active or not: old RCAs keep theirs), by name, for the RCA filter."""
+    return list(RootCauseCategory.objects.order_by("name"))

@@ -11,5 +11,14 @@ urlpatterns = [
     path("monthly/rebuild/", views.monthly_rebuild, name="monthly_rebuild"),
     path("monthly/<str:month>/", views.monthly, name="monthly"),
     path("capa/", views.capa_list, name="capa_list"),
-    path("capa/actions/<int:action_id>/", views.capa_action_update, name="capa_action_update"),
+    path("capa/<int:pk>/", views.capa_detail, name="capa_detail"),
+    path(
+        "capa/<int:pk>/actions/<int:action_pk>/status/", views.capa_action_status, name="capa_action_status"
+    ),
+    path(
+        "capa/<int:pk>/actions/<int:action_pk>/verify/", views.capa_action_verify, name="capa_action_verify"
+    ),
+    path("rca/", views.rca_list, name="rca_list"),
+    path("rca/<int:pk>/", views.rca_detail, name="rca_detail"),
+    path("surveys/", views.surveys, name="surveys"),
 ]

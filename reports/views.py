@@ -1,211 +1,613 @@
-"""Manager pages (SPEC §8–9, §11): the dashboard, the monthly reports, RCA and CAPA. Thin: figures come
-from reports.selectors (SQL aggregation) and the stored monthly snapshots."""
+"""Manager pages (SPEC §8–9, §11), mounted at /reports/: the dashboard, the monthly reports, RCA and
+CAPA, and the CSI surveys. Thin: figures come from reports.selectors (SQL aggregation) and the stored
+monthly snapshots; changes go through reports.services. Roles are checked here, with the selectors'
+`can_read_reports` / `can_read_capa` / `can_write_capa`: anonymous people are sent to sign in, staff
+without the role get 403."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.lib.errors import DomainError
+from escalation.models import Level, Reason
+from helpdesk.lib.errors import DomainError, InvalidInput
 from helpdesk.lib.roles import Role, has_role
-from reports import exports, selectors, services
-from reports.models import CapaStatus
-from tickets.models import Stage
+from reports import exports, forms, recap, selectors, services
+from reports.models import CSI_QUESTIONS, CapaStatus, SurveyInvitation
+from tickets.models import Classification, Stage
 
-TREND_DAYS = 14
+PAGE_SIZE = 50
+# Days shown by the dashboard's trend charts for each period.
+TREND_DAYS = {"day": 14, "week": 28, "month": 31}
+PERIOD_LABELS = {
+    "day": gettext_lazy("Today"),
+    "week": gettext_lazy("This week"),
+    "month": gettext_lazy("This month"),
+}
+READERS_ONLY = gettext_lazy("Reports are for supervisors, managers, directors and analysts.")
+CAPA_READERS_ONLY = gettext_lazy(
+    "RCA and CAPA records are for technicians, analysts, supervisors, managers and directors."
+)
+CAPA_WRITERS_ONLY = gettext_lazy(
+    "Only technicians, analysts, supervisors and managers change CAPA actions; directors read them."
+)
+DOWNLOAD_FORMATS = (("pdf", "PDF"), ("xlsx", "XLSX"), ("csv", "CSV"))
 
 
-def _require(allowed: bool) -> None:
+def _require(allowed: bool, message: Any) -> None:
     if not allowed:
-        raise PermissionDenied(_("Reports are for supervisors, managers, directors and analysts."))
+        raise PermissionDenied(str(message))
+
+
+def _today() -> dt.date:
+    """Today in Jakarta: the date CAPA due dates are compared with."""
+    return timezone.now().astimezone(recap.REPORT_TIME_ZONE).date()
+
+
+def _can_rebuild(user: Any) -> bool:
+    """Managers (and directors above them) pull the monthly reports and may rebuild a snapshot."""
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.MANAGER, Role.DIRECTOR)
+
+
+def _section_nav(request: HttpRequest, current: str) -> list[dict[str, Any]]:
+    """The reports section's own links, for the pages the viewer may open."""
+    user = request.user
+    names: list[tuple[str, Any]] = []
+    if selectors.can_read_reports(user):
+        names += [("dashboard", _("Dashboard")), ("monthly_list", _("Monthly reports"))]
+    if selectors.can_read_capa(user):
+        names += [("capa_list", _("CAPA reports")), ("rca_list", _("Root cause analyses"))]
+    if selectors.can_read_reports(user):
+        names.append(("surveys", _("CSI surveys")))
+    return [
+        {"url": reverse(f"reports:{name}"), "label": label, "active": name == current}
+        for name, label in names
+    ]
+
+
+def _chart(
+    chart_id: str,
+    title: str,
+    kind: str,
+    labels: Sequence[Any],
+    series: Sequence[tuple[Any, Sequence[Any]]],
+    *,
+    label_header: str = "",
+    percent: bool = False,
+) -> dict[str, Any]:
+    """A chart for templates/reports/pages/_chart.html: `spec` goes to the page with json_script and is
+    drawn by static/js/charts.js; `headers` and `rows` are the same numbers as a table (the chart's text
+    alternative)."""
+    labels = [str(label) for label in labels]
+    named = [{"label": str(name), "data": list(data)} for name, data in series]
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "spec": {"type": kind, "labels": labels, "series": named, "percent": percent},
+        "label_header": label_header or _("Item"),
+        "headers": [entry["label"] for entry in named],
+        "rows": [
+            {"label": label, "values": [entry["data"][index] for entry in named]}
+            for index, label in enumerate(labels)
+        ],
+    }
+
+
+def _htmx_aware(response: HttpResponse) -> HttpResponse:
+    # The same URL answers with the page or, to htmx, a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------
 
 
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _require(selectors.can_read_reports(request.user))
+    _require(selectors.can_read_reports(request.user), READERS_ONLY)
     period = request.GET.get("period", "day")
     if period not in selectors.PERIODS:
         period = "day"
     now = timezone.now()
     figures = selectors.overview(period, now)
+    start, _end = selectors.period_bounds(period, now)
+    days = TREND_DAYS[period]
+    trend = selectors.daily_trend(days=days, now=now)
+    sla_days = selectors.daily_sla_compliance(days=days, now=now)
+
     stage_labels = dict(Stage.choices)
     backlog = [
         {"label": str(stage_labels[stage]), "count": figures["backlog"]["by_stage"].get(stage, 0)}
         for stage in Stage
         if stage != Stage.CLOSED
     ]
-    trend = selectors.daily_trend(days=TREND_DAYS, now=now)
+    classification_labels = dict(Classification.choices)
+    by_classification = figures["backlog"]["by_classification"]
+    backlog_classes = [
+        {"label": str(classification_labels[value]), "count": by_classification.get(value, 0)}
+        for value in Classification.values
+    ] + [{"label": _("Not classified"), "count": by_classification.get("", 0)}]
+    levels = [
+        {
+            "label": str(Level(int(level)).label),
+            "short": _("Level %(level)s") % {"level": level},
+            "count": count,
+        }
+        for level, count in sorted(figures["escalations"]["by_level"].items())
+    ]
+    day = _("Day")
     charts = {
-        "backlog": {
-            "type": "bar",
-            "labels": [row["label"] for row in backlog],
-            "series": [{"label": _("Open tickets"), "data": [row["count"] for row in backlog]}],
-        },
-        "trend": {
-            "type": "line",
-            "labels": [row["day"] for row in trend],
-            "series": [
-                {"label": _("Reported"), "data": [row["reported"] for row in trend]},
-                {"label": _("Resolved"), "data": [row["resolved"] for row in trend]},
+        "backlog": _chart(
+            "chart-backlog",
+            _("Open tickets by stage (now)"),
+            "bar",
+            [row["label"] for row in backlog],
+            [(_("Open tickets"), [row["count"] for row in backlog])],
+            label_header=_("Stage"),
+        ),
+        "escalations": _chart(
+            "chart-escalations",
+            _("Escalations raised in the period, by level"),
+            "bar",
+            [row["short"] for row in levels],
+            [(_("Escalations"), [row["count"] for row in levels])],
+            label_header=_("Level"),
+        ),
+        "trend": _chart(
+            "chart-trend",
+            _("Tickets received and resolved per day (last %(days)s days)") % {"days": days},
+            "line",
+            [row["day"] for row in trend],
+            [
+                (_("Received"), [row["reported"] for row in trend]),
+                (_("Resolved"), [row["resolved"] for row in trend]),
             ],
-        },
+            label_header=day,
+        ),
+        "sla": _chart(
+            "chart-sla",
+            _("SLA compliance per day, %% of deadlines met (last %(days)s days)") % {"days": days},
+            "line",
+            [row["day"] for row in sla_days],
+            [
+                (_("First response %"), [row["response_pct"] for row in sla_days]),
+                (_("Resolution %"), [row["resolution_pct"] for row in sla_days]),
+            ],
+            label_header=day,
+            percent=True,
+        ),
     }
     context = {
+        "section_nav": _section_nav(request, "dashboard"),
         "period": period,
-        "periods": [("day", _("Today")), ("week", _("This week"))],
+        "period_label": PERIOD_LABELS[period],
+        "periods": list(PERIOD_LABELS.items()),
+        "period_start": start,
+        "now": now,
         "figures": figures,
         "backlog": backlog,
+        "backlog_classes": backlog_classes,
+        "levels": levels,
         "trend": trend,
+        "sla_days": sla_days,
         "charts": charts,
     }
     template = (
         "reports/pages/dashboard.html#dashboard-body" if request.htmx else "reports/pages/dashboard.html"
     )
-    return render(request, template, context)
+    return _htmx_aware(render(request, template, context))
 
 
-def _can_rebuild(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.MANAGER, Role.DIRECTOR)
+# --- Monthly reports ----------------------------------------------------------------------------------------
+
+
+def _monthly_list_page(request: HttpRequest, *, form: forms.MonthForm, status: int = 200) -> HttpResponse:
+    context = {
+        "section_nav": _section_nav(request, "monthly_list"),
+        "reports": selectors.monthly_report_rows(),
+        "can_rebuild": _can_rebuild(request.user),
+        "form": form,
+    }
+    return render(request, "reports/pages/monthly_list.html", context, status=status)
 
 
 @require_GET
 @login_required
 def monthly_list(request: HttpRequest) -> HttpResponse:
-    _require(selectors.can_read_reports(request.user))
-    reports = list(selectors.monthly_report_list())
-    return render(
-        request,
-        "reports/pages/monthly_list.html",
-        {"reports": reports, "can_rebuild": _can_rebuild(request.user)},
-    )
-
-
-def _parse_month(value: str) -> dt.date | None:
-    year, _sep, month = (value or "").strip().partition("-")
-    try:
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
+    _require(selectors.can_read_reports(request.user), READERS_ONLY)
+    return _monthly_list_page(request, form=forms.MonthForm())
 
 
 @require_POST
 @login_required
 def monthly_rebuild(request: HttpRequest) -> HttpResponse:
+    """Build or rebuild a month's snapshot with the service the `monthly_report` command uses."""
     if not _can_rebuild(request.user):
-        raise PermissionDenied(_("Only managers and directors rebuild monthly reports."))
-    month = _parse_month(request.POST.get("month", ""))
-    if month is None:
-        messages.error(request, _("Give the month as YYYY-MM."))
-        return redirect("reports:monthly_list")
-    try:
-        report, _built = services.monthly_report_build(month=month, rebuild=True, actor=request.user)
-    except (DomainError, ValueError) as exc:
-        messages.error(request, str(exc))
-        return redirect("reports:monthly_list")
-    messages.success(request, _("The report for %(month)s was built.") % {"month": month.strftime("%Y-%m")})
-    return redirect("reports:monthly", month=report.month.strftime("%Y-%m"))
+        raise PermissionDenied(_("Only managers and directors build or rebuild monthly reports."))
+    form = forms.MonthForm(request.POST)
+    if form.is_valid():
+        month: dt.date = form.cleaned_data["month"]
+        existed = selectors.monthly_report_get(month) is not None
+        try:
+            report, _built = services.monthly_report_build(month=month, rebuild=True, actor=request.user)
+        except DomainError as exc:
+            form.add_error("month", exc.message)
+        else:
+            key = recap.month_key(report.month)
+            if existed:
+                messages.success(request, _("The report for %(month)s was rebuilt.") % {"month": key})
+            else:
+                messages.success(request, _("The report for %(month)s was built.") % {"month": key})
+            return redirect("reports:monthly", month=key)
+    return _monthly_list_page(request, form=form, status=400)
+
+
+def _month_missing(request: HttpRequest, *, month_text: str, problem: str | None) -> HttpResponse:
+    """404 with a hint: the month is not a month, or has no snapshot (yet)."""
+    month: dt.date | None = None
+    if problem is None:
+        month = recap.parse_month(month_text)
+    has_ended = month is not None and recap.month_bounds(month)[1] <= timezone.now()
+    context = {
+        "section_nav": _section_nav(request, "monthly_list"),
+        "month_text": month_text[:20],
+        "problem": problem,
+        "has_ended": has_ended,
+        "can_rebuild": _can_rebuild(request.user),
+        "form": forms.MonthForm(initial={"month": recap.month_key(month)} if month else None),
+    }
+    return render(request, "reports/pages/monthly_missing.html", context, status=404)
 
 
 @require_GET
 @login_required
 def monthly(request: HttpRequest, month: str) -> HttpResponse:
-    _require(selectors.can_read_reports(request.user))
-    first_day = _parse_month(month)
-    report = selectors.monthly_report_get(first_day) if first_day else None
+    _require(selectors.can_read_reports(request.user), READERS_ONLY)
+    try:
+        first_day = recap.parse_month(month)
+    except InvalidInput as exc:
+        return _month_missing(request, month_text=month, problem=exc.message)
+    report = selectors.monthly_report_get(first_day)
     if report is None:
-        raise Http404(_("There is no report for this month yet. A manager can build it from the list."))
+        return _month_missing(request, month_text=month, problem=None)
+    return render(request, "reports/pages/monthly.html", _monthly_context(request, report))
+
+
+def _monthly_context(request: HttpRequest, report: Any) -> dict[str, Any]:
+    """Every figure of the snapshot, laid out for the page; read from `report.data` only."""
     data = report.data
+    key = recap.month_key(report.month)
     titles = exports.dimension_titles()
-    dimensions = [
+    dimensions = []
+    # In the order of the PDF and XLSX (PostgreSQL's jsonb does not keep the keys' order).
+    for name in [*titles, *sorted(set(data["counts"]) - set(titles))]:
+        counts = data["counts"].get(name)
+        if counts is None:
+            continue
+        labels = [exports.key_label(name, row) for row in counts]
+        dimensions.append(
+            {
+                "name": name,
+                "title": titles.get(name, name),
+                "rows": [
+                    {"label": label, "count": row["count"]} for label, row in zip(labels, counts, strict=True)
+                ],
+                "chart": _chart(
+                    f"chart-{name.replace('_', '-')}",
+                    _("Tickets by %(dimension)s") % {"dimension": str(titles.get(name, name)).lower()},
+                    "bar",
+                    labels,
+                    [(_("Tickets"), [row["count"] for row in counts])],
+                    label_header=titles.get(name, name),
+                ),
+            }
+        )
+    clock_labels = {"response": _("First response"), "resolution": _("Resolution")}
+    sla = [{"clock": clock_labels[clock], **figures} for clock, figures in data["sla"].items()]
+    times = [{"clock": clock_labels[clock], **figures} for clock, figures in data["times"].items()]
+    levels = [
         {
-            "name": name,
-            "title": titles.get(name, name),
-            "rows": [{"label": exports.key_label(name, row), "count": row["count"]} for row in counts],
+            "label": str(Level(int(level)).label),
+            "short": _("Level %(level)s") % {"level": level},
+            "count": count,
         }
-        for name, counts in data["counts"].items()
+        for level, count in sorted(data["escalations"]["by_level"].items())
     ]
-    category = next((d for d in dimensions if d["name"] == "category"), {"rows": []})
+    reason_labels = dict(Reason.choices)
+    reasons = [
+        {"label": str(reason_labels.get(reason, reason)), "count": count}
+        for reason, count in sorted(data["escalations"]["by_reason"].items())
+    ]
+    capa = data["capa"]
+    capa_statuses = [
+        {"label": str(CapaStatus(status).label), "count": count}
+        for status, count in capa["by_status"].items()
+    ]
+    months = [*data.get("trend", []), {**data["headline"], "present": True}]
     charts = {
-        "category": {
-            "type": "bar",
-            "labels": [row["label"] for row in category["rows"]],
-            "series": [{"label": _("Tickets"), "data": [row["count"] for row in category["rows"]]}],
-        },
-        "trend": {
-            "type": "line",
-            "labels": [row["month"] for row in data.get("trend", [])],
-            "series": [
-                {
-                    "label": _("Response SLA %"),
-                    "data": [row.get("response_compliance_pct") for row in data.get("trend", [])],
-                },
-                {
-                    "label": _("Resolution SLA %"),
-                    "data": [row.get("resolution_compliance_pct") for row in data.get("trend", [])],
-                },
+        "sla": _chart(
+            "chart-sla",
+            _("SLA compliance"),
+            "bar",
+            [row["clock"] for row in sla],
+            [
+                (_("Met"), [row["met"] for row in sla]),
+                (_("Missed"), [row["missed"] for row in sla]),
+                (_("Not judged yet"), [row["running"] for row in sla]),
             ],
-        },
+            label_header=_("Clock"),
+        ),
+        "escalations": _chart(
+            "chart-escalations",
+            _("Escalations by level"),
+            "bar",
+            [row["short"] for row in levels],
+            [(_("Escalations"), [row["count"] for row in levels])],
+            label_header=_("Level"),
+        ),
+        "capa": _chart(
+            "chart-capa",
+            _("CAPA actions by status"),
+            "bar",
+            [row["label"] for row in capa_statuses],
+            [(_("Actions"), [row["count"] for row in capa_statuses])],
+            label_header=_("Status"),
+        ),
+        "trend": _chart(
+            "chart-trend",
+            _("Trend: SLA compliance and NPS, this month and the five before"),
+            "line",
+            [row["month"] for row in months],
+            [
+                (_("First response SLA %"), [row.get("response_compliance_pct") for row in months]),
+                (_("Resolution SLA %"), [row.get("resolution_compliance_pct") for row in months]),
+                (_("NPS"), [row.get("nps") for row in months]),
+            ],
+            label_header=_("Month"),
+        ),
+        "trend_tickets": _chart(
+            "chart-trend-tickets",
+            _("Trend: tickets reported and backlog at month end"),
+            "bar",
+            [row["month"] for row in months],
+            [
+                (_("Tickets reported"), [row.get("tickets_reported") for row in months]),
+                (_("Backlog at month end"), [row.get("backlog_at_month_end") for row in months]),
+            ],
+            label_header=_("Month"),
+        ),
     }
-    api = f"/api/reports/monthly/{report.month:%Y-%m}/"
-    context = {
+    api = reverse("monthly-report", kwargs={"month": key})
+    return {
+        "section_nav": _section_nav(request, "monthly_list"),
         "report": report,
+        "key": key,
         "data": data,
+        "as_of": dt.datetime.fromisoformat(data["as_of"]),
         "dimensions": dimensions,
+        "sla": sla,
+        "times": times,
+        "levels": levels,
+        "reasons": reasons,
+        "capa": capa,
+        "capa_statuses": capa_statuses,
+        "months": months,
         "charts": charts,
         "downloads": [
-            ("PDF", f"{api}?format=pdf"),
-            ("XLSX", f"{api}?format=xlsx"),
-            ("CSV", f"{api}?format=csv"),
+            {"label": label, "url": f"{api}?format={fmt}", "format": fmt} for fmt, label in DOWNLOAD_FORMATS
         ],
+        "can_rebuild": _can_rebuild(request.user),
     }
-    return render(request, "reports/pages/monthly.html", context)
+
+
+# --- RCA and CAPA -------------------------------------------------------------------------------------------
+
+
+def _page_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @require_GET
 @login_required
 def capa_list(request: HttpRequest) -> HttpResponse:
-    _require(selectors.can_read_capa(request.user))
-    today = timezone.now().astimezone(selectors.recap.REPORT_TIME_ZONE).date()
-    reports = list(selectors.capa_report_list().order_by("-created_at", "-id")[:100])
-    rcas = list(selectors.rca_list().order_by("-id")[:100])
+    _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
+    filters = forms.CapaFilterForm(request.GET)
+    status, overdue = "", False
+    if filters.is_valid():
+        status, overdue = filters.cleaned_data["status"], filters.cleaned_data["overdue"]
+    reports = selectors.capa_report_page(today=_today(), status=status or None, overdue=overdue)
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "reports": reports,
-        "rcas": rcas,
-        "today": today,
-        "can_write": selectors.can_write_capa(request.user),
-        "statuses": CapaStatus.choices,
+        "section_nav": _section_nav(request, "capa_list"),
+        "filters": filters,
+        "page": page,
+        "reports": list(page.object_list),
+        "query": _page_query(request),
+        "is_filtered": bool(status or overdue),
     }
-    return render(request, "reports/pages/capa_list.html", context)
+    template = "reports/pages/capa_list.html#capa-table" if request.htmx else "reports/pages/capa_list.html"
+    return _htmx_aware(render(request, template, context))
+
+
+def _capa_detail_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    bound: dict[int, dict[str, django_forms.Form]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    report = selectors.capa_report_get(pk, today=_today())
+    if report is None:
+        raise Http404(_("There is no such CAPA report."))
+    can_write = selectors.can_write_capa(request.user)
+    actions = [
+        {"action": action, "forms": forms.action_forms(action, bound=(bound or {}).get(action.pk))}
+        for action in report.actions.all()
+    ]
+    context = {
+        "section_nav": _section_nav(request, "capa_list"),
+        "report": report,
+        "actions": actions,
+        "can_write": can_write,
+        "done": CapaStatus.DONE.value,
+    }
+    return render(request, "reports/pages/capa_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
+    return _capa_detail_page(request, pk)
+
+
+def _writable_action(request: HttpRequest, pk: int, action_pk: int) -> Any:
+    _require(selectors.can_write_capa(request.user), CAPA_WRITERS_ONLY)
+    action = selectors.capa_action_of(pk, action_pk)
+    if action is None:
+        raise Http404(_("This CAPA report has no such action."))
+    return action
+
+
+def _action_url(pk: int, action_pk: int) -> str:
+    return reverse("reports:capa_detail", kwargs={"pk": pk}) + f"#action-{action_pk}"
 
 
 @require_POST
 @login_required
-def capa_action_update(request: HttpRequest, action_id: int) -> HttpResponse:
-    """Change an action's status, or record that a done action worked (verification with a note)."""
-    if not selectors.can_write_capa(request.user):
-        raise PermissionDenied(_("Directors can read RCA and CAPA records but not change them."))
-    action = selectors.capa_action_list().filter(pk=action_id).first()
-    if action is None:
-        raise Http404(_("No such action."))
-    try:
-        if request.POST.get("verify"):
-            services.capa_action_verify(action=action, actor=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Verification recorded."))
+def capa_action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    """Move an action to another status (reports.services.capa_action_update)."""
+    action = _writable_action(request, pk, action_pk)
+    form = forms.CapaActionStatusForm(request.POST, prefix=f"action-{action.pk}")
+    code = 400
+    if form.is_valid():
+        try:
+            updated = services.capa_action_update(action=action, data={"status": form.cleaned_data["status"]})
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            code = exc.status_code
         else:
-            services.capa_action_update(action=action, data={"status": request.POST.get("status", "")})
-            messages.success(request, _("Action updated."))
-    except DomainError as exc:
-        fields = getattr(exc, "fields", None) or {}
-        details = " ".join(str(error) for errors in fields.values() for error in errors)
-        messages.error(request, f"{exc} {details}".strip())
-    return redirect("reports:capa_list")
+            messages.success(
+                request,
+                _("The action is now “%(status)s”.") % {"status": updated.get_status_display()},
+            )
+            return redirect(_action_url(pk, action.pk))
+    return _capa_detail_page(request, pk, bound={action.pk: {"status": form}}, status=code)
+
+
+@require_POST
+@login_required
+def capa_action_verify(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    """Record the check that a done action worked (reports.services.capa_action_verify)."""
+    action = _writable_action(request, pk, action_pk)
+    form = forms.CapaActionVerifyForm(request.POST, prefix=f"action-{action.pk}")
+    code = 400
+    if form.is_valid():
+        try:
+            services.capa_action_verify(action=action, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            code = exc.status_code
+        else:
+            messages.success(request, _("The verification was recorded."))
+            return redirect(_action_url(pk, action.pk))
+    return _capa_detail_page(request, pk, bound={action.pk: {"verify": form}}, status=code)
+
+
+@require_GET
+@login_required
+def rca_list(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
+    categories = selectors.rca_categories()
+    category = request.GET.get("category", "")
+    if category not in {entry.code for entry in categories}:
+        category = ""
+    analyses = selectors.rca_page(category=category or None)
+    page = Paginator(analyses, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "section_nav": _section_nav(request, "rca_list"),
+        "categories": categories,
+        "category": category,
+        "page": page,
+        "analyses": list(page.object_list),
+        "query": _page_query(request),
+    }
+    template = "reports/pages/rca_list.html#rca-table" if request.htmx else "reports/pages/rca_list.html"
+    return _htmx_aware(render(request, template, context))
+
+
+@require_GET
+@login_required
+def rca_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
+    rca = selectors.rca_get(pk)
+    if rca is None:
+        raise Http404(_("There is no such root cause analysis."))
+    context = {
+        "section_nav": _section_nav(request, "rca_list"),
+        "rca": rca,
+        "tickets": list(rca.tickets.all()),
+        "capa_reports": list(rca.capa_reports.all()),
+    }
+    return render(request, "reports/pages/rca_detail.html", context)
+
+
+# --- CSI surveys --------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def surveys(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_read_reports(request.user), READERS_ONLY)
+    results = selectors.csi_campaign_results()
+    questions = [
+        {
+            "key": key,
+            "short": SurveyInvitation._meta.get_field(f"score_{key}").verbose_name,
+            "label": label,
+        }
+        for key, label in CSI_QUESTIONS.items()
+    ]
+    rows = [
+        {
+            **result,
+            "closes": dt.datetime.fromisoformat(result["closes_at"]),
+            "means": [result["questions"][q["key"]] for q in questions],
+        }
+        for result in results
+    ]
+    oldest_first = list(reversed(results))
+    chart = _chart(
+        "chart-csi",
+        _("Customer Satisfaction Index (1–5) per campaign"),
+        "bar",
+        [result["name"] for result in oldest_first],
+        [(_("CSI"), [result["csi_mean"] for result in oldest_first])],
+        label_header=_("Campaign"),
+    )
+    context = {
+        "section_nav": _section_nav(request, "surveys"),
+        "questions": questions,
+        "rows": rows,
+        "chart": chart,
+    }
+    return render(request, "reports/pages/surveys.html", context)
