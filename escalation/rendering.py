@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -24,9 +25,15 @@ def render_notification(notification: Notification) -> tuple[str, str]:
             context["target_label"] = labels.get(context["target"], context["target"])
         if isinstance(context.get("due"), str):
             context["due_display"] = _format_due(context["due"])
-        subject = render_to_string(f"notifications/{notification.template}_subject.txt", context)
-        body = render_to_string(f"notifications/{notification.template}_body.txt", context)
+        subject = _render_text(f"notifications/{notification.template}_subject.txt", context)
+        body = _render_text(f"notifications/{notification.template}_body.txt", context)
     return " ".join(subject.split())[:200], body.strip() + "\n"
+
+
+def _render_text(name: str, context: dict[str, object]) -> str:
+    """A plain-text template rendered without HTML escaping: the emails are text/plain (a reply saying
+    "AT&T" must not arrive as "AT&amp;T"), and the console's inbox escapes the text when it shows it."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def _format_due(value: str) -> str:

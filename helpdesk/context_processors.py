@@ -3,7 +3,7 @@ labels the SLA countdown script shows (translated here, so the script itself hol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -65,6 +65,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             active = path == url if url == "/" else path.startswith(url)
             badge = _unread_count(user) if name == "console:inbox" else 0
             items.append(NavItem(url=url, label=str(label), active=active, badge=badge))
+        # Only the most specific match is the current page: /console/inbox/ is the inbox, not the queue.
+        current = max((item.url for item in items if item.active), key=len, default=None)
+        items = [replace(item, active=item.url == current) for item in items]
     return {
         "viewer_roles": {role.value for role in roles},
         "Role": Role,

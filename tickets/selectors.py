@@ -9,15 +9,22 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.contact import contact_matches
 from helpdesk.lib.errors import NotFound
 from helpdesk.lib.roles import Role, roles_of
-from sla.selectors import annotate_sla_states
-from tickets.models import HISTORY_FIELDS, PUBLIC_MESSAGE_KINDS, Team, Ticket, TicketMessage
+from sla.selectors import annotate_sla_states, clock_state_q
+from tickets.models import (
+    HISTORY_FIELDS,
+    PUBLIC_MESSAGE_KINDS,
+    RUNNING_SLA_STATES,
+    Team,
+    Ticket,
+    TicketMessage,
+)
 
 # Roles that see every ticket; a technician sees the tickets of their teams and those assigned to them.
 ALL_TICKETS_ROLES = frozenset(
@@ -156,59 +163,248 @@ PORTAL_NOT_FOUND = _("No ticket matches this number and contact.")
 
 
 # --- The staff console ------------------------------------------------------------------------------------
+# Reads of the console pages (tickets.views). Each returns evaluated, prefetched data, so that a page runs a
+# fixed number of queries however many rows or messages it shows.
 
 QUEUE_TABS = ("mine", "team", "unassigned", "all")
+# Roles that hold tickets themselves, so "My tickets" and "Unassigned" mean something to them.
+WORKING_ROLES = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICIAN})
+SLA_CLOCKS = ("response", "resolution")
+SEARCH_MAX = 100
 
 
-def queue_tickets(*, viewer: AbstractBaseUser, now: dt.datetime, tab: str) -> QuerySet[Ticket]:
+def queue_teams(*, viewer: AbstractBaseUser) -> list[Team]:
+    """Every team (for the team filter), each marked `is_member` for the viewer: one query."""
+    membership = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=viewer.pk)
+    return list(Team.objects.annotate(is_member=Exists(membership)).order_by("name"))
+
+
+def queue_tabs(*, viewer: AbstractBaseUser, teams: list[Team]) -> tuple[list[str], str]:
+    """The queue tabs this viewer gets, and the one shown first. Everyone has "All" (what they may see);
+    people who hold tickets have "My tickets" and "Unassigned"; team members have "My team". A
+    technician starts on their team's tickets, everyone else on all of them."""
+    roles = roles_of(viewer)
+    works = bool(roles & WORKING_ROLES) or bool(getattr(viewer, "is_superuser", False))
+    in_a_team = any(team.is_member for team in teams)  # type: ignore[attr-defined]
+    tabs = [
+        tab
+        for tab, shown in (("mine", works), ("team", in_a_team), ("unassigned", works), ("all", True))
+        if shown
+    ]
+    default = ("team" if in_a_team else "mine") if Role.TECHNICIAN in roles else "all"
+    return tabs, default
+
+
+def ticket_search_q(text: str) -> Q | None:
+    """A ticket number (typed any way), a customer's name, email or phone, a service reference, or words
+    of the description. None when there is nothing to search for."""
+    # PostgreSQL refuses NUL in a query parameter: it can be in no name, so it is simply dropped.
+    text = " ".join((text or "").replace("\x00", "").split())[:SEARCH_MAX]
+    if not text:
+        return None
+    condition = (
+        Q(customer__name__icontains=text)
+        | Q(customer__email__icontains=text)
+        | Q(contact_email__icontains=text)
+        | Q(service__reference__istartswith=text)
+        | Q(description__icontains=text)
+    )
+    number = ticket_numbers.normalise(text)
+    if number:
+        condition |= Q(number=number)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 6 and len(digits) * 2 >= len(text.replace(" ", "")):
+        # Phones are stored as E.164 (+62…); whatever was typed before the subscriber number (0, 62,
+        # +62) is dropped by matching the last nine digits.
+        tail = digits[-9:]
+        condition |= Q(customer__phone__endswith=tail) | Q(contact_phone__endswith=tail)
+    return condition
+
+
+def queue_tickets(
+    *,
+    viewer: AbstractBaseUser,
+    now: dt.datetime,
+    tab: str,
+    search: str = "",
+    sla_clock: str = "",
+    sla_state: str = "",
+) -> QuerySet[Ticket]:
     """The console queue of one tab: the viewer's tickets, their teams', the unassigned ones, or all they
-    may see. Open tickets only unless a stage filter asks for closed ones (the FilterSet narrows further)."""
+    may see (never more than `visible_tickets` allows), narrowed by the free-text search and, when a
+    clock is named, by that clock's SLA state. The view's FilterSet narrows further and sorts."""
     queryset = ticket_list(viewer=viewer, now=now)
     if tab == "mine":
-        queryset = queryset.filter(assignee=viewer)
+        queryset = queryset.filter(assignee_id=viewer.pk)
     elif tab == "team":
-        queryset = queryset.filter(team__in=Team.objects.filter(members=viewer).values("id"))
+        queryset = queryset.filter(team__in=Team.objects.filter(members__pk=viewer.pk).values("id"))
     elif tab == "unassigned":
         queryset = queryset.filter(assignee__isnull=True)
+    condition = ticket_search_q(search)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    if sla_clock in SLA_CLOCKS and sla_state in {state.value for state in RUNNING_SLA_STATES}:
+        queryset = queryset.filter(clock_state_q(sla_clock, sla_state, now))
     return queryset.order_by("resolution_due", "id")
 
 
 @dataclass(frozen=True)
+class HistoryChange:
+    """One field of a history row, ready to show: its label and its value before and after as text."""
+
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class TimelineItem:
-    """A history row (`is_message` False) or a reply/note (`is_message` True) of a ticket's timeline."""
+    """One entry of a ticket's timeline: a history row (`is_message` False, `item` a HistoryEntry and
+    `changes` its fields as HistoryChange) or a reply/note (`is_message` True, `item` a TicketMessage)."""
 
     at: dt.datetime
     is_message: bool
     item: Any
+    changes: tuple[HistoryChange, ...] = ()
+    label: str = ""
+
+
+# History fields not worth a line of their own on the ticket page (the header shows the ticket as it is).
+_QUIET_FIELDS = frozenset({"number", "description", "contact_email", "contact_phone"})
+_FOREIGN_KEYS = {"customer", "service", "team", "assignee", "duplicate_of", "rca"}
+# Fields whose model verbose name is only their column name.
+_FIELD_LABELS = {
+    "response_sla": _("first-response SLA"),
+    "resolution_sla": _("resolution SLA"),
+    "stage_sla": _("stage SLA"),
+    "service_status_checked": _("service status checked"),
+    "billing_checked": _("billing checked"),
+    "verified_service_status": _("service status when verified"),
+    "verified_billing_status": _("billing standing when verified"),
+    "rca": _("root cause analysis"),
+}
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def _history_labels(entries: list[HistoryEntry], ticket: Ticket) -> dict[str, dict[Any, str]]:
+    """Names for the ids in the history (teams, people, tickets): one query per kind that occurs."""
+    from django.contrib.auth import get_user_model
+
+    wanted: dict[str, set[Any]] = {name: set() for name in _FOREIGN_KEYS}
+    for entry in entries:
+        for name, change in entry.changes.items():
+            if name in wanted:
+                wanted[name] |= {value for value in (change["before"], change["after"]) if value is not None}
+    names: dict[str, dict[Any, str]] = {name: {} for name in _FOREIGN_KEYS}
+    if wanted["team"]:
+        names["team"] = dict(Team.objects.filter(pk__in=wanted["team"]).values_list("pk", "name"))
+    if wanted["assignee"]:
+        people = get_user_model().objects.filter(pk__in=wanted["assignee"])
+        names["assignee"] = {person.pk: _person(person) for person in people}
+    if wanted["duplicate_of"]:
+        names["duplicate_of"] = dict(
+            Ticket.objects.filter(pk__in=wanted["duplicate_of"]).values_list("pk", "number")
+        )
+    names["customer"] = {ticket.customer_id: ticket.customer.name}
+    if ticket.service_id:
+        names["service"] = {ticket.service_id: ticket.service.reference}  # type: ignore[union-attr]
+    names["rca"] = {pk: f"RCA-{pk}" for pk in wanted["rca"]}
+    return names
+
+
+def _history_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    from django.utils import formats, timezone
+
+    if value is None or value == "":
+        return "—"
+    if name in _FOREIGN_KEYS:
+        return names[name].get(value, f"#{value}")
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    choices = dict(Ticket._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
+
+
+def _history_label(entry: HistoryEntry) -> str:
+    from tickets.models import Action
+
+    if entry.event == "created":
+        return str(_("Complaint recorded"))
+    if entry.action in Action.values:
+        return str(Action(entry.action).label)
+    if entry.action == "attach":
+        return str(_("File attached"))
+    return str(_("Updated by the system")) if entry.via == "system" else str(_("Updated"))
 
 
 def ticket_page(
     *, viewer: AbstractBaseUser, number: str, now: dt.datetime
-) -> tuple[Ticket, list[TimelineItem]]:
-    """One ticket with its timeline: history rows, replies and notes merged by time (oldest first)."""
+) -> tuple[Ticket, list[TimelineItem], list[Any]]:
+    """One ticket for its console page: the ticket (404 if the viewer may not see it), its timeline —
+    history rows, replies and internal notes merged by time, oldest first, with names instead of ids —
+    and the files attached to it. A fixed number of queries however long the ticket's story."""
+    from tickets.models import Action, Attachment
+
     ticket = ticket_get(viewer=viewer, number=number, now=now)
-    timeline = [TimelineItem(entry.at, False, entry) for entry in ticket_history(ticket=ticket)]
+    entries = ticket_history(ticket=ticket)
+    names = _history_labels(entries, ticket)
+    timeline: list[TimelineItem] = []
+    for entry in entries:
+        if entry.event == "created":
+            changes: tuple[HistoryChange, ...] = ()
+        else:
+            changes = tuple(
+                HistoryChange(
+                    name=name,
+                    label=str(_FIELD_LABELS.get(name) or Ticket._meta.get_field(name).verbose_name),
+                    before=_history_value(name, change["before"], names),
+                    after=_history_value(name, change["after"], names),
+                )
+                for name, change in entry.changes.items()
+                if name not in _QUIET_FIELDS
+            )
+        if not changes and entry.action in (Action.RESPOND, Action.NOTE):
+            continue  # the message itself is on the timeline
+        timeline.append(TimelineItem(entry.at, False, entry, changes, _history_label(entry)))
     timeline += [
         TimelineItem(message.created_at, True, message)
         for message in ticket_messages(ticket=ticket, include_internal=True)
     ]
-    timeline.sort(key=lambda entry: (entry.at, entry.is_message))
-    return ticket, timeline
+    timeline.sort(key=lambda item: (item.at, item.is_message))
+    attachments = list(
+        Attachment.objects.filter(ticket=ticket).select_related("uploaded_by").order_by("created_at", "id")
+    )
+    return ticket, timeline, attachments
 
 
 def customer_lookup(*, text: str, limit: int = 10) -> list[Any]:
-    """Customers matching a name, email, phone or service reference, with their services (two queries)."""
-    from tickets.filters import CustomerFilter
+    """Customers whose name or email contains the text, whose phone ends with its digits, or who hold a
+    service whose reference starts with it — with their services and regions (two queries). Nothing for
+    fewer than two characters."""
     from tickets.models import Customer, Service
 
-    text = " ".join((text or "").split())[:100]
+    text = " ".join((text or "").replace("\x00", "").split())[:SEARCH_MAX]
     if len(text) < 2:
         return []
-    queryset = CustomerFilter({"search": text}, queryset=Customer.objects.select_related("region")).qs
+    references = Service.objects.filter(customer_id=OuterRef("pk"), reference__istartswith=text)
+    condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(Exists(references))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 4 and len(digits) * 2 >= len(text.replace(" ", "")):
+        # Typed with 0, 62 or +62 in front, or only the subscriber number: compare without the prefix.
+        local = digits[1:] if digits.startswith("0") else digits[2:] if digits.startswith("62") else digits
+        condition |= Q(phone__contains=local)
+    services = Service.objects.select_related("region").order_by("reference")
     return list(
-        queryset.order_by("name", "id").prefetch_related(
-            Prefetch("services", queryset=Service.objects.order_by("reference"))
-        )[:limit]
+        Customer.objects.filter(condition)
+        .select_related("region")
+        .prefetch_related(Prefetch("services", queryset=services))
+        .order_by("name", "id")[:limit]
     )
 
 
@@ -221,4 +417,49 @@ def staff_choices() -> QuerySet[Any]:
         .objects.filter(is_active=True, groups__name__in=[role.value for role in Role])
         .distinct()
         .order_by("username")
+    )
+
+
+def technicians_by_team() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active technicians grouped by their teams (for the dispatch form): two queries."""
+    from django.contrib.auth import get_user_model
+
+    technicians = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.TECHNICIAN.value)
+        .prefetch_related(Prefetch("helpdesk_teams", queryset=Team.objects.order_by("name")))
+        .order_by("username")
+        .distinct()
+    )
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for person in technicians:
+        for team in person.helpdesk_teams.all():
+            groups.setdefault(team.name, []).append((person.pk, _person(person)))
+    return sorted(groups.items())
+
+
+def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
+    """Who can sensibly hold this ticket now: before dispatch, Customer Care (agents, support,
+    supervisors); once dispatched, the technicians of the ticket's team (all technicians if it has none)."""
+    from django.contrib.auth import get_user_model
+
+    from tickets.models import Stage
+
+    people = get_user_model().objects.filter(is_active=True)
+    if ticket.stage in (Stage.RECEIVED, Stage.VERIFIED):
+        people = people.filter(groups__name__in=[Role.AGENT, Role.SUPPORT, Role.SUPERVISOR])
+    else:
+        people = people.filter(groups__name=Role.TECHNICIAN.value)
+        if ticket.team_id:
+            people = people.filter(helpdesk_teams=ticket.team_id)
+    return [(person.pk, _person(person)) for person in people.distinct().order_by("username")]
+
+
+def recent_rcas(*, now: dt.datetime, days: int = 30, limit: int = 20) -> list[Any]:
+    """Root cause analyses written lately, newest first: a ticket of the same incident can share one."""
+    from reports.models import RootCauseAnalysis
+
+    since = now - dt.timedelta(days=days)
+    return list(
+        RootCauseAnalysis.objects.filter(created_at__gte=since).order_by("-created_at", "-id")[:limit]
     )

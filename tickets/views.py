@@ -1,9 +1,14 @@
 """The staff console (SPEC §11): the queue, the ticket page with its actions, logging a complaint, the
 inbox. Views are thin: reads through tickets.selectors, writes through tickets.services; the same view
-returns the whole page or, for HTMX, the fragment it swaps."""
+returns the whole page or, for HTMX, the fragment it swaps.
+
+Status codes: a form with field errors (ours or the service's InvalidInput) answers 400; an action the
+viewer's role does not allow 403; one the ticket's stage does not allow 409; a ticket the viewer may not
+see, or an unknown action, 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
@@ -11,32 +16,35 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.lib.errors import DomainError, InvalidInput, NotFound
+from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.roles import Role, has_role, is_staff_member
 from reports.models import RootCauseCategory
 from tickets import selectors, services
 from tickets.filters import TicketFilter
-from tickets.forms import ComplaintForm
+from tickets.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
 from tickets.models import (
-    CLOSE_REASONS_BY_STAGE,
     Action,
     Category,
+    CategoryRoute,
     Channel,
     Classification,
-    CloseReason,
     Customer,
     Region,
+    Service,
+    SlaState,
     Stage,
     Team,
+    Ticket,
 )
 
 PAGE_SIZE = 50
@@ -46,6 +54,21 @@ QUEUE_TAB_LABELS = {
     "unassigned": gettext_lazy("Unassigned"),
     "all": gettext_lazy("All"),
 }
+QUEUE_ORDERINGS = [
+    ("resolution_due", gettext_lazy("Resolution due")),
+    ("first_response_due", gettext_lazy("First response due")),
+    ("-reported_at", gettext_lazy("Newest reported")),
+    ("reported_at", gettext_lazy("Oldest reported")),
+]
+SLA_CLOCK_LABELS = [
+    ("", gettext_lazy("Either clock")),
+    ("response", gettext_lazy("First response")),
+    ("resolution", gettext_lazy("Resolution")),
+]
+# People who log complaints taken by phone, at the counter, by email or on social media (SPEC §1).
+LOGGING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
+# The conversation forms sit under the timeline; the others are the stage actions beside it.
+CONVERSATION = (Action.RESPOND.value, Action.NOTE.value)
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,6 +84,19 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
+def _require_logging_role(request: HttpRequest) -> None:
+    if not has_role(request.user, *LOGGING_ROLES) and not request.user.is_superuser:
+        raise PermissionDenied(_("Only Customer Care logs complaints."))
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The POSTed form, or None when it is larger than the server accepts (shown as a message)."""
+    try:
+        return request.POST
+    except RequestDataTooBig:
+        return None
+
+
 # --- The queue ------------------------------------------------------------------------------------------
 
 
@@ -68,31 +104,63 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    tab = request.GET.get("tab", "mine" if has_role(request.user, Role.TECHNICIAN) else "all")
-    if tab not in selectors.QUEUE_TABS:
-        tab = "all"
-    base = selectors.queue_tickets(viewer=request.user, now=now, tab=tab)
+    teams = selectors.queue_teams(viewer=request.user)
+    tabs, default_tab = selectors.queue_tabs(viewer=request.user, teams=teams)
+    tab = request.GET.get("tab") or default_tab
+    if tab not in tabs:
+        tab = default_tab
     params = request.GET.copy()
-    params.setdefault("ordering", "resolution_due")
-    if not params.getlist("stage"):
+    params["tab"] = tab
+    if params.get("ordering") not in {value for value, _label in QUEUE_ORDERINGS}:
+        params["ordering"] = "resolution_due"
+    search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
+    sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
+    base = selectors.queue_tickets(
+        viewer=request.user,
+        now=now,
+        tab=tab,
+        search=search,
+        sla_clock=sla_clock,
+        sla_state=params.get("sla_state", "") if sla_clock else "",
+    )
+    if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
         base = base.exclude(stage=Stage.CLOSED)
-    filterset = TicketFilter(params, queryset=base)
-    tickets = filterset.qs if filterset.is_valid() else base.none()
+    filter_params = params.copy()
+    for name in ("tab", "search", "page", "sla_clock", *(("sla_state",) if sla_clock else ())):
+        filter_params.pop(name, None)
+    for name in [name for name, values in filter_params.lists() if not any(values)]:
+        filter_params.pop(name)  # "Any" in a select posts an empty value
+    filterset = TicketFilter(filter_params, queryset=base)
+    ignored = {}
+    if not filterset.is_valid():
+        # Ignore what was not understood (and say so), rather than showing nothing.
+        ignored = {name: list(errors) for name, errors in filterset.errors.items()}
+        for name in ignored:
+            filter_params.pop(name, None)
+        filterset = TicketFilter(filter_params, queryset=base)
+    tickets = filterset.qs
+    tickets = tickets.order_by(*tickets.query.order_by, "id")
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = params.copy()
     query.pop("page", None)
     context = {
         "tab": tab,
-        "tabs": [(key, QUEUE_TAB_LABELS[key]) for key in selectors.QUEUE_TABS],
-        "filterset": filterset,
+        "tabs": [(key, QUEUE_TAB_LABELS[key]) for key in tabs],
+        "ignored": ignored,
         "page": page,
         "tickets": list(page.object_list),
         "query": query.urlencode(),
+        "refresh_query": params.urlencode(),
         "stages": Stage.choices,
         "classifications": Classification.choices,
         "categories": Category.choices,
         "channels": Channel.choices,
-        "teams": list(Team.objects.order_by("name")),
+        "sla_states": [
+            (state.value, state.label) for state in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+        ],
+        "sla_clocks": SLA_CLOCK_LABELS,
+        "orderings": QUEUE_ORDERINGS,
+        "teams": teams,
         "selected": {
             "stage": params.getlist("stage"),
             "classification": params.getlist("classification"),
@@ -100,8 +168,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "channel": params.getlist("channel"),
             "team": params.get("team", ""),
             "sla_state": params.get("sla_state", ""),
-            "search": params.get("search", ""),
-            "ordering": params.get("ordering", ""),
+            "sla_clock": sla_clock,
+            "search": search,
+            "ordering": params["ordering"],
         },
     }
     template = "tickets/queue.html#queue-table" if request.htmx else "tickets/queue.html"
@@ -111,158 +180,230 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- The ticket page ------------------------------------------------------------------------------------
 
 
-def _ticket_context(request: HttpRequest, number: str) -> dict[str, Any]:
+def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> ActionChoices:
+    """What the forms of these actions offer: read here, only for the forms shown."""
+    choices = ActionChoices()
+    if Action.DISPATCH in actions or Action.ASSIGN in actions:
+        choices.teams = list(Team.objects.order_by("name").values_list("pk", "name"))
+    if Action.DISPATCH in actions:
+        route = CategoryRoute.objects.filter(category=ticket.category).select_related("team").first()
+        choices.routed_team = route.team.name if route else ""
+        choices.technicians = selectors.technicians_by_team()
+    if Action.ASSIGN in actions:
+        choices.people = selectors.assignable_people(ticket=ticket)
+    if Action.RESOLVE in actions:
+        choices.rca_categories = list(
+            RootCauseCategory.objects.filter(is_active=True).order_by("name").values_list("code", "name")
+        )
+        choices.recent_rcas = [
+            (rca.pk, f"RCA-{rca.pk}: {rca.problem_statement[:80]}") for rca in selectors.recent_rcas(now=now)
+        ]
+    return choices
+
+
+def _allowed(ticket: Ticket, viewer: Any) -> list[str]:
+    return [action.value for action in services.allowed_actions(ticket=ticket, actor=viewer)]
+
+
+def _render_ticket(
+    request: HttpRequest,
+    number: str,
+    *,
+    bound: ActionForm | None = None,
+    error_message: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
     try:
-        ticket, timeline = selectors.ticket_page(viewer=request.user, number=number, now=timezone.now())
+        ticket, timeline, attachments = selectors.ticket_page(viewer=request.user, number=number, now=now)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    allowed = services.allowed_actions(ticket=ticket, actor=request.user)
-    needs_people = {Action.ASSIGN, Action.DISPATCH} & set(allowed)
-    people = list(selectors.staff_choices()) if needs_people else []
-    return {
+    allowed = _allowed(ticket, request.user)
+    forms = action_forms(allowed, ticket=ticket, choices=_action_choices(ticket, allowed, now), bound=bound)
+    context = {
         "ticket": ticket,
         "timeline": timeline,
-        "allowed": [action.value for action in allowed],
-        "action_labels": dict(Action.choices),
-        "teams": list(Team.objects.order_by("name")) if needs_people else [],
-        "people": people,
-        "rca_categories": list(RootCauseCategory.objects.filter(is_active=True))
-        if Action.RESOLVE in allowed
-        else [],
-        "close_reasons": [
-            (reason.value, reason.label)
-            for reason in CloseReason
-            if reason in CLOSE_REASONS_BY_STAGE.get(Stage(ticket.stage), frozenset())
-        ],
-        "classifications": Classification.choices,
-        "channels": Channel.choices,
-        "levels": [(3, _("Level 3 — Director of Network Operations"))],
-        "errors": {},
-        "error_action": "",
-        "posted": {},
+        "attachments": attachments,
+        "conversation_forms": [form for form in forms if form.action in CONVERSATION],
+        "action_forms": [form for form in forms if form.action not in CONVERSATION],
+        "error_action": bound.action.value if bound is not None else "",
+        "error_message": error_message,
     }
+    return render(request, "tickets/ticket.html", context, status=status)
 
 
 @require_GET
 @staff_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render(request, "tickets/ticket.html", _ticket_context(request, number))
+    return _render_ticket(request, number)
 
 
-def _action_data(action: str, post: Any) -> dict[str, Any]:
-    """The form's fields as the service reads them (the RCA's fields nest under `rca`)."""
-    data: dict[str, Any] = {key: post.get(key) for key in post if key != "csrfmiddlewaretoken"}
-    if action == Action.RESOLVE:
-        if data.get("rca_existing"):
-            data["rca"] = data.pop("rca_existing")
-        else:
-            data["rca"] = {
-                name: post.get(f"rca.{name}", "")
-                for name in ("problem_statement", "category", "analysis", "temporary_fix", "permanent_fix")
-            }
-    return data
+def _refusal(ticket: Ticket, viewer: Any, action: Action) -> DomainError:
+    """Why this viewer cannot take this action now, in the words (and with the status) `ticket_act` uses."""
+    reason = services.action_permitted(ticket=ticket, actor=viewer, action=action, via=services.Via.STAFF)
+    if reason:
+        return Forbidden(reason)
+    return NotAllowedNow(services.stage_refusal(ticket, action) or _("This action is not possible now."))
 
 
 @require_POST
 @staff_required
 def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    context = _ticket_context(request, number)
-    ticket = context["ticket"]
-    if action not in Action.values:
+    """Take one action on a ticket through `ticket_act`. A refused action changes nothing and says why."""
+    if action not in ACTION_FORMS:
         raise Http404(_("No such action."))
+    now = timezone.now()
     try:
-        services.ticket_act(
-            ticket=ticket, actor=request.user, action=action, data=_action_data(action, request.POST)
+        ticket = selectors.ticket_get(viewer=request.user, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    chosen = Action(action)
+    if action not in _allowed(ticket, request.user):
+        # Refused before anything is read or written; ticket_act would refuse it the same way.
+        refusal = _refusal(ticket, request.user, chosen)
+        return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
+    post = _posted(request)
+    form = ACTION_FORMS[action](
+        post if post is not None else QueryDict(),
+        ticket=ticket,
+        choices=_action_choices(ticket, [action], now),
+    )
+    if post is None:
+        form.is_valid()
+        form.add_error(None, _("The text is too long for the server to accept."))
+        return _render_ticket(
+            request, number, bound=form, error_message=_("Nothing was changed."), status=400
+        )
+    if not form.is_valid():
+        message = _("Nothing was changed: please correct the fields marked below.")
+        return _render_ticket(request, number, bound=form, error_message=message, status=400)
+    try:
+        services.ticket_act(ticket=ticket, actor=request.user, action=action, data=form.data_for_service())
+    except InvalidInput as exc:
+        form.put_service_errors(exc)
+        return _render_ticket(
+            request,
+            number,
+            bound=form,
+            error_message=_("Nothing was changed: %(why)s") % {"why": exc.message},
+            status=400,
         )
     except DomainError as exc:
-        # Refused or invalid: nothing changed; show why, next to the form that asked.
-        fields = dict(getattr(exc, "fields", {}) or {})
-        context.update(
-            error_action=action,
-            error_message=str(exc),
-            errors={key.replace("rca.", "rca_"): value for key, value in fields.items()},
-            posted={key.replace("rca.", "rca_"): value for key, value in request.POST.items()},
-        )
-        status = exc.status_code if exc.status_code != 404 else 400
-        return render(request, "tickets/ticket.html", context, status=status)
-    messages.success(request, _("Done: %(action)s.") % {"action": dict(Action.choices)[action]})
+        # Refused under the row lock (someone else acted first): nothing changed.
+        status = exc.status_code if exc.status_code in (403, 409) else 400
+        return _render_ticket(request, number, bound=form, error_message=exc.message, status=status)
+    messages.success(
+        request,
+        _("Ticket %(number)s: “%(action)s” done.") % {"number": ticket.number, "action": chosen.label},
+    )
     return redirect("console:ticket", number=ticket.number)
 
 
 # --- Logging a complaint ----------------------------------------------------------------------------------
 
-LOGGING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
 
-
-def _local_zone(customer: Customer | None, region: Region | None) -> zoneinfo.ZoneInfo:
-    chosen = region or (customer.region if customer else None)
-    return zoneinfo.ZoneInfo(chosen.timezone if chosen else "Asia/Jakarta")
+def _incident_zone(
+    service: Service | None, customer: Customer | None, region: Region | None
+) -> zoneinfo.ZoneInfo:
+    """The time zone a typed incident time is read in: the service's region (whose clock the SLA runs on),
+    else the customer's, else the region entered for a new customer, else Jakarta (WIB)."""
+    for candidate in (
+        service.region if service else None,
+        customer.region if customer else None,
+        region,
+    ):
+        if candidate is not None:
+            return zoneinfo.ZoneInfo(candidate.timezone)
+    return zoneinfo.ZoneInfo("Asia/Jakarta")
 
 
 @staff_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, *LOGGING_ROLES) and not request.user.is_superuser:
-        raise PermissionDenied(_("Only customer-care staff log complaints."))
-    form = ComplaintForm(request.POST or None)
+    _require_logging_role(request)
+    post = _posted(request) if request.method == "POST" else None
+    form = ComplaintForm(post)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if post is None:
+            form = ComplaintForm(QueryDict())
+            form.is_valid()
+            form.add_error(None, _("The text is too long for the server to accept."))
+        elif form.is_valid():
             try:
                 ticket = _create_from_form(request, form.cleaned_data)
             except InvalidInput as exc:
-                for field, errors in (exc.fields or {}).items():
-                    target = field if field in form.fields else None
+                # The hidden look-up choices have no place of their own on the page: say it at the top.
+                hidden = {"customer", "service", "reported_at"}
+                for key, errors in exc.fields.items():
                     for error in errors:
-                        form.add_error(target, error)
+                        form.add_error(key if key in form.fields and key not in hidden else None, error)
                 if not exc.fields:
-                    form.add_error(None, str(exc))
+                    form.add_error(None, exc.message)
+                form.mark_invalid()
             else:
                 messages.success(
                     request, _("Complaint logged as ticket %(number)s.") % {"number": ticket.number}
                 )
                 return redirect("console:ticket", number=ticket.number)
         status = 400
-    return render(request, "tickets/new.html", {"form": form}, status=status)
-
-
-def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Any:
-    customer = data.get("customer")
-    if customer is None:
-        customer, _created = services.customer_find_or_create(
-            name=data["name"],
-            email=data["email"],
-            phone=data["phone"],
-            region=data["region"],
-            tier=data["tier"],
-        )
-    zone = _local_zone(customer, data.get("region"))
-    incident_at = data["incident_at"].replace(tzinfo=zone) if data.get("incident_at") else None
-    return services.ticket_create(
-        actor=request.user,
-        customer=customer,
-        service=data.get("service"),
-        category=data["category"],
-        channel=data["channel"],
-        description=data["description"],
-        incident_at=incident_at,
-        public_exposure=data.get("public_exposure", False),
-        now=timezone.now(),
+    chosen_customer = chosen_service = None
+    if form.is_bound and hasattr(form, "cleaned_data"):
+        chosen_customer = form.cleaned_data.get("customer")
+        chosen_service = form.cleaned_data.get("service")
+    return render(
+        request,
+        "tickets/new.html",
+        {"form": form, "chosen_customer": chosen_customer, "chosen_service": chosen_service},
+        status=status,
     )
+
+
+def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
+    """The customer (found, or new) and the ticket, together or not at all."""
+    with transaction.atomic():
+        customer = data.get("customer")
+        if customer is None:
+            customer, _created = services.customer_find_or_create(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                region=data["region"],
+                tier=data["tier"],
+            )
+        service = data.get("service")
+        zone = _incident_zone(service, customer, data.get("region"))
+        incident_at = data["incident_at"].replace(tzinfo=zone) if data.get("incident_at") else None
+        return services.ticket_create(
+            actor=request.user,
+            customer=customer,
+            service=service,
+            category=data["category"],
+            channel=data["channel"],
+            description=data["description"],
+            incident_at=incident_at,
+            public_exposure=data.get("public_exposure", False),
+            via=services.Via.STAFF,
+            now=timezone.now(),
+        )
 
 
 @require_GET
 @staff_required
 def customer_lookup(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "")
+    """Search-as-you-type for the complaint form: a fragment listing customers and their services."""
+    _require_logging_role(request)
+    text = " ".join(request.GET.get("q", "").split())
     customers = selectors.customer_lookup(text=text)
     return render(
         request,
         "tickets/lookup.html",
-        {"customers": customers, "text": text, "too_short": len(text.strip()) < 2},
+        {"customers": customers, "text": text, "too_short": len(text) < 2},
     )
 
 
 # --- The inbox ----------------------------------------------------------------------------------------------
+
+INBOX_LIMIT = 100
 
 
 @require_GET
@@ -270,12 +411,22 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     from escalation.selectors import inbox_for
 
-    return render(request, "tickets/inbox.html", {"items": inbox_for(user=request.user, limit=100)})
+    items = inbox_for(user=request.user, limit=INBOX_LIMIT)
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            "items": items,
+            "unread": sum(1 for item in items if item.notification.read_at is None),
+            "limit": INBOX_LIMIT,
+        },
+    )
 
 
 @require_POST
 @staff_required
 def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of the viewer's notifications read (someone else's is not found: nothing changes)."""
     from escalation.services import inbox_mark_read
 
     inbox_mark_read(user=request.user, notification_id=notification_id, at=timezone.now())
@@ -288,5 +439,9 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     from escalation.services import inbox_mark_read
 
     count = inbox_mark_read(user=request.user, notification_id=None, at=timezone.now())
-    messages.success(request, _("%(count)s notifications marked read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)
+        % {"count": count},
+    )
     return redirect("console:inbox")
