@@ -58,7 +58,10 @@ class Escalation(models.Model):
     """A ticket raised to a level for a reason: who was told, who acknowledged it and when. A ticket is
     escalated at most once per level and reason (a unique constraint), however many watchers run."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="escalations")
+    # Indexed by the unique constraint below, which starts with the ticket.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="escalations", db_index=False
+    )
     level = models.PositiveSmallIntegerField(
         _("level"), choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
@@ -66,14 +69,24 @@ class Escalation(models.Model):
     note = models.TextField(_("note"), blank=True, default="")
     raised_at = models.DateTimeField(_("raised at"), db_index=True)
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below: the watcher's escalations have none
     )
     notified = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="escalations_notified", blank=True
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below: none until acknowledged
     )
 
     class Meta:
@@ -89,6 +102,14 @@ class Escalation(models.Model):
         indexes = [
             models.Index(
                 fields=["level", "raised_at"], name="escalation_open_queue", condition=Q(acknowledged_at=None)
+            ),
+            models.Index(
+                fields=["raised_by"], name="escalation_raised_by", condition=Q(raised_by__isnull=False)
+            ),
+            models.Index(
+                fields=["acknowledged_by"],
+                name="escalation_acknowledged_by",
+                condition=Q(acknowledged_by__isnull=False),
             ),
         ]
 
@@ -113,6 +134,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="notifications",
+        db_index=False,  # the inbox index starts with the recipient
     )
     email = models.EmailField(_("email"), blank=True, default="")
     language = models.CharField(max_length=8, default="id")
@@ -121,7 +143,8 @@ class Notification(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # Unique through a constraint (`unique=True` would add a LIKE index nobody uses).
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL: no key)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # A worker claims a row before sending; a claim older than the lease is taken to have died.
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -139,6 +162,7 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
             models.CheckConstraint(
                 condition=Q(recipient__isnull=False) | ~Q(email=""), name="notification_has_recipient"
             ),

@@ -219,7 +219,10 @@ class SlaEvent(models.Model):
     """The fact that a ticket's target went at risk or was breached, with when. Recorded once per ticket,
     target, kind and deadline (a unique constraint), however many watchers run."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="sla_events")
+    # Indexed by the unique constraint below, which starts with the ticket.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="sla_events", db_index=False
+    )
     target = models.CharField(_("target"), max_length=16, choices=SlaTarget.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=SlaEventKind.choices)
     due = models.DateTimeField(_("deadline"))

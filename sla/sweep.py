@@ -6,6 +6,13 @@ Set-based: each step is one SQL statement over the partial indexes on the deadli
 split the work instead of waiting), in its own short transaction. A sweep with nothing due runs one
 statement per step whatever the number of open tickets; nothing is loaded into Python.
 
+A breach statement also raises, in the same statement, the escalation levels already due (level 1 at the
+breach with the seeded rules), so the ticket is written once with its new state and level; later levels
+come from `escalation.sweep.escalate_breaches`. The marking statements write the ticket's history rows
+themselves, one insert per batch, instead of pghistory's per-row trigger (see `skip_history_trigger`).
+A ticket nobody holds warns its team's supervisors (every member of a team without one), not the whole
+floor.
+
 Once-only facts hold under any concurrency: the state column only moves forward (ok → at risk →
 breached) under the row lock, SLA events are inserted `ON CONFLICT DO NOTHING` against their unique
 (ticket, target, kind, deadline), and warnings carry a unique dedupe key. Only the rows a statement
@@ -19,12 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pghistory
+import pgtrigger
 import structlog
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
 from escalation.models import Trigger
-from escalation.sweep import escalate_breaches
+from escalation.sweep import JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
+from helpdesk.lib.roles import Role
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +42,8 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class Step:
     """One kind of mark: `target`'s clock goes from one of `from_states` to `kind` when `time_column`
-    has passed (and, for at-risk, the deadline itself has not)."""
+    has passed (and, for at-risk, the deadline itself has not). A breach step with an escalation
+    `trigger` also raises, in the same statement, every level whose delay has already passed."""
 
     target: str  # response | resolution | stage (SlaEvent.target)
     kind: str  # at_risk | breached
@@ -40,12 +51,43 @@ class Step:
     due_column: str
     time_column: str
     from_states: tuple[str, ...]
+    trigger: Trigger | None = None
 
     def sql(self) -> str:
+        # Column and state names come from the STEPS constants below, never from input.
         states = ", ".join(f"'{state}'" for state in self.from_states)
         not_yet_due = f"AND {self.due_column} > %(now)s" if self.kind == "at_risk" else ""
+        if self.trigger:
+            # The level rises in the same UPDATE as the state, so the ticket is written (and its history
+            # row inserted) once per breach. Levels only rise: an escalation that exists already (the
+            # insert below skips it) was raised to this level or higher before.
+            escalation = f"""
+            due_levels AS (
+                SELECT t.id AS ticket_id, r.level
+                FROM picked p JOIN tickets_ticket t ON t.id = p.id
+                {rules_due_sql(ticket="t", due_column=self.due_column)}
+            ),
+            """
+            level_set = ", escalation_level = GREATEST(t.escalation_level, COALESCE(d.level, 0))"
+            level_join = (
+                "LEFT JOIN (SELECT ticket_id, max(level) AS level FROM due_levels GROUP BY ticket_id) d "
+                "ON d.ticket_id = picked.id"
+            )
+            raise_ = f"""
+            escalate AS (
+                SELECT d.ticket_id, d.level FROM due_levels d JOIN marked m ON m.id = d.ticket_id
+            ),
+            {escalation_ctes(source="escalate")},
+            """
+            raised_count = "(SELECT count(*) FROM raised)"
+            escalation_emails = "UNION ALL SELECT id FROM escalation_outbox WHERE channel = 'email'"
+        else:
+            escalation = level_set = level_join = raise_ = escalation_emails = ""
+            raised_count = "0"
+        columns = history_columns()
+        history = ", ".join(columns)
+        marked_history = ", ".join(f"m.{column}" for column in columns)
         # The WHERE repeats each partial index's predicate literally so the planner can use it.
-        # Column and state names come from the STEPS constants below, never from input.
         return f"""
         WITH picked AS (
             SELECT id FROM tickets_ticket
@@ -57,10 +99,20 @@ class Step:
             LIMIT %(batch)s
             FOR UPDATE SKIP LOCKED
         ),
+        {escalation}
         marked AS (
-            UPDATE tickets_ticket t SET {self.state_column} = '{self.kind}'
-            FROM picked WHERE t.id = picked.id
-            RETURNING t.id, t.number, t.{self.due_column} AS due, t.assignee_id, t.team_id
+            UPDATE tickets_ticket t SET {self.state_column} = '{self.kind}'{level_set}
+            FROM picked {level_join}
+            WHERE t.id = picked.id
+            RETURNING t.*, t.{self.due_column} AS due
+        ),
+        history AS (
+            -- The row pghistory's trigger would write for this change (its trigger is skipped for this
+            -- statement, see run_sweep), written for the whole batch at once.
+            INSERT INTO tickets_tickethistory
+                (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, {history})
+            SELECT clock_timestamp(), 'changed', m.id, (SELECT _pgh_attach_context()), {marked_history}
+            FROM marked m
         ),
         recorded AS (
             INSERT INTO sla_slaevent (ticket_id, target, kind, due, recorded_at)
@@ -68,17 +120,7 @@ class Step:
             ON CONFLICT (ticket_id, target, kind, due) DO NOTHING
             RETURNING ticket_id
         ),
-        owners AS (
-            -- The owner is the assignee; a ticket nobody holds yet is owned by its team.
-            SELECT m.id AS ticket_id, m.number, m.due, m.assignee_id AS user_id
-            FROM marked m JOIN recorded r ON r.ticket_id = m.id
-            WHERE m.assignee_id IS NOT NULL
-            UNION
-            SELECT m.id, m.number, m.due, tm.user_id
-            FROM marked m JOIN recorded r ON r.ticket_id = m.id
-            JOIN tickets_team_members tm ON tm.team_id = m.team_id
-            WHERE m.assignee_id IS NULL
-        ),
+        {OWNERS_SQL},
         outbox AS (
             INSERT INTO escalation_notification
                 (channel, recipient_id, email, language, template, context, ticket_id, dedupe_key,
@@ -100,19 +142,86 @@ class Step:
             WHERE ch.channel = 'inbox' OR u.email <> ''
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id, channel
+        ),
+        {raise_}
+        emails AS (
+            SELECT id FROM outbox WHERE channel = 'email' {escalation_emails}
         )
         SELECT (SELECT count(*) FROM picked),
                (SELECT count(*) FROM recorded),
-               COALESCE((SELECT array_agg(id) FROM outbox WHERE channel = 'email'), '{{}}')
+               {raised_count},
+               COALESCE((SELECT array_agg(id) FROM emails), '{{}}')
         """
+
+
+def history_columns() -> list[str]:
+    """The ticket columns pghistory copies into each history row (`tickets.models.HISTORY_FIELDS`)."""
+    history = apps.get_model("tickets", "TicketHistory")
+    return [
+        connection.ops.quote_name(field.column)
+        for field in history._meta.concrete_fields
+        if not field.name.startswith("pgh_")
+    ]
+
+
+def skip_history_trigger() -> str:
+    """SQL that makes pghistory's update trigger on tickets stand aside for the rest of the transaction.
+
+    The trigger works per row: a PL/pgSQL call that upserts the pghistory context and inserts one row,
+    ~0.7 ms a ticket on a large table, more than all the rest of a marking statement. The marking
+    statements write the same rows themselves (their `history` CTE), one insert per batch. This is what
+    `pgtrigger.ignore` does, which cannot wrap these statements (it prepends a positional parameter to
+    statements that use named ones)."""
+    ((model, trigger),) = pgtrigger.registered("tickets.Ticket:changed_update")
+    return f"SELECT set_config('pgtrigger.ignore', '{{{trigger.get_pgid(model)}}}', true);\n"
+
+
+# Who is warned: the assignee; a ticket nobody holds yet is its team's to hand out, so the warning goes
+# to the team's supervisors, or to every member of a team that has none.
+OWNERS_SQL = f"""
+        team_leads AS (
+            SELECT tm.team_id, tm.user_id FROM tickets_team_members tm
+            JOIN auth_user_groups ug ON ug.user_id = tm.user_id
+            JOIN auth_group g ON g.id = ug.group_id AND g.name = '{Role.SUPERVISOR.value}'
+        ),
+        team_owners AS (
+            SELECT team_id, user_id FROM team_leads
+            UNION
+            SELECT tm.team_id, tm.user_id FROM tickets_team_members tm
+            WHERE NOT EXISTS (SELECT 1 FROM team_leads l WHERE l.team_id = tm.team_id)
+        ),
+        owners AS (
+            SELECT m.id AS ticket_id, m.number, m.due, m.assignee_id AS user_id
+            FROM marked m JOIN recorded r ON r.ticket_id = m.id
+            WHERE m.assignee_id IS NOT NULL
+            UNION
+            SELECT m.id, m.number, m.due, o.user_id
+            FROM marked m JOIN recorded r ON r.ticket_id = m.id
+            JOIN team_owners o ON o.team_id = m.team_id
+            WHERE m.assignee_id IS NULL
+        )"""
 
 
 # Breaches first: a ticket found past both its risk point and its deadline is simply breached.
 STEPS: Sequence[Step] = (
     Step(
-        "response", "breached", "response_sla", "first_response_due", "first_response_due", ("ok", "at_risk")
+        "response",
+        "breached",
+        "response_sla",
+        "first_response_due",
+        "first_response_due",
+        ("ok", "at_risk"),
+        Trigger.RESPONSE_BREACH,
     ),
-    Step("resolution", "breached", "resolution_sla", "resolution_due", "resolution_due", ("ok", "at_risk")),
+    Step(
+        "resolution",
+        "breached",
+        "resolution_sla",
+        "resolution_due",
+        "resolution_due",
+        ("ok", "at_risk"),
+        Trigger.RESOLUTION_BREACH,
+    ),
     Step("stage", "breached", "stage_sla", "stage_due", "stage_due", ("ok",)),
     Step("response", "at_risk", "response_sla", "first_response_due", "first_response_risk_at", ("ok",)),
     Step("resolution", "at_risk", "resolution_sla", "resolution_due", "resolution_risk_at", ("ok",)),
@@ -157,26 +266,35 @@ def _enqueue_emails(ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
+def _mark(*, now: dt.datetime, batch: int, result: SweepResult) -> None:
+    """The marking steps, each in batches of `batch` tickets, one transaction per batch."""
+    for step in STEPS:
+        name = f"{step.target}_{step.kind}"
+        sql = JIT_OFF + skip_history_trigger() + step.sql()
+        trigger = step.trigger.value if step.trigger else None
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, {"now": now, "batch": batch, "trigger": trigger})
+                picked, recorded, raised, email_ids = cursor.fetchone()
+                result.statements += 1
+                _enqueue_emails(list(email_ids))
+            result.marked[name] = result.marked.get(name, 0) + picked
+            result.recorded[name] = result.recorded.get(name, 0) + recorded
+            if step.trigger:
+                key = step.trigger.value
+                result.escalations[key] = result.escalations.get(key, 0) + raised
+            result.email_ids += list(email_ids)
+            if picked < batch:
+                break
+
+
 def run_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult:
     """One pass of the watcher as of `now`. Each batch commits on its own, so a long sweep never holds
     many locks, and a crash loses nothing (the next sweep picks up where this one stopped)."""
     batch = batch_size or int(settings.HELPDESK["SWEEP_BATCH_SIZE"])
     result = SweepResult()
     with pghistory.context(via="sla_watcher"):
-        for step in STEPS:
-            name = f"{step.target}_{step.kind}"
-            sql = step.sql()
-            while True:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(sql, {"now": now, "batch": batch})
-                    picked, recorded, email_ids = cursor.fetchone()
-                    result.statements += 1
-                    _enqueue_emails(list(email_ids))
-                result.marked[name] = result.marked.get(name, 0) + picked
-                result.recorded[name] = result.recorded.get(name, 0) + recorded
-                result.email_ids += list(email_ids)
-                if picked < batch:
-                    break
+        _mark(now=now, batch=batch, result=result)
         for trigger in (Trigger.RESPONSE_BREACH, Trigger.RESOLUTION_BREACH):
             while True:
                 with transaction.atomic():
@@ -187,6 +305,12 @@ def run_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult
                 result.email_ids += outcome.email_ids
                 if outcome.considered < batch:
                     break
+    if connection.in_atomic_block:
+        # Called inside the caller's own transaction (a test, a command run in `atomic`): the batches were
+        # savepoints, and the transaction-local setting that made the history trigger stand aside would
+        # outlive the sweep. (Beat's task runs outside any transaction: each batch's commit ends it.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     log.info(
         "sla_sweep",
         marked=result.marked,

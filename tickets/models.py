@@ -401,7 +401,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     compute them per row.
     """
 
-    number = models.CharField(_("ticket number"), max_length=9, unique=True, editable=False)
+    # Unique through a constraint, not `unique=True`, which would add a second (LIKE) index nobody uses:
+    # numbers are looked up exactly.
+    number = models.CharField(_("ticket number"), max_length=9, editable=False)
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
     )
@@ -431,8 +433,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     stage = FSMField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECEIVED)
     paused = models.BooleanField(_("waiting for the customer"), default=False)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    # No single-column indexes on team and assignee: the (team, stage) and (assignee, stage) indexes serve
+    # them, and every index is written on each SLA mark (those updates cannot be HOT).
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -441,6 +451,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="assigned_tickets",
         null=True,
         blank=True,
+        db_index=False,
     )
     public_exposure = models.BooleanField(_("public exposure"), default=False)
     # The contact the complaint came with (normalised); the portal's tracking accepts it besides the
@@ -487,6 +498,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # partial index below: most tickets have none
     )
     rca = models.ForeignKey(
         "reports.RootCauseAnalysis",
@@ -495,6 +507,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="tickets",
+        db_index=False,  # partial index below: open tickets have none
     )
     rejection_count = models.PositiveSmallIntegerField(_("rejections"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
@@ -504,6 +517,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
             models.CheckConstraint(
                 condition=Q(escalation_level__lte=3), name="ticket_escalation_level_0_to_3"
             ),
@@ -515,6 +529,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["stage", "reported_at"], name="ticket_stage_reported"),
             models.Index(fields=["team", "stage"], name="ticket_team_stage"),
             models.Index(fields=["assignee", "stage"], name="ticket_assignee_stage"),
+            # Partial: a non-HOT update writes an entry only into the indexes whose condition the row meets.
+            models.Index(fields=["rca"], name="ticket_rca", condition=Q(rca__isnull=False)),
+            models.Index(
+                fields=["duplicate_of"], name="ticket_duplicate_of", condition=Q(duplicate_of__isnull=False)
+            ),
             # The SLA watcher's sweeps: only running clocks, only tickets not paused.
             models.Index(
                 fields=["first_response_risk_at"],

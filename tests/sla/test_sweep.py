@@ -16,7 +16,7 @@ from sla.models import SlaEvent
 from sla.services import sla_sweep
 from tests.tickets.factories import ServiceFactory, make_ticket
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Team, Ticket
 
 UTC = dt.UTC
 # Monday 2 March 2026, 09:00 WIB — a working day.
@@ -219,8 +219,12 @@ def test_batches_are_bounded_and_cover_everything(people: dict[str, Any]) -> Non
     result = sla_sweep(now=T0 + dt.timedelta(hours=3), batch_size=2)
     assert result.marked["response_breached"] == 5
     assert result.escalations["response_breach"] == 5
-    # 3 statements for 5 breaches in batches of 2 (2, 2, 1), per step that had work.
-    assert result.statements == 3 + 1 + 3 + 1 + 1 + 3 + 1
+    # 3 statements for 5 breaches in batches of 2 (2, 2, 1), per step that had work. Level 1 (no delay for
+    # a minor response breach) is raised by the breach statements themselves, so the escalation steps
+    # find nothing left: one statement each.
+    assert result.statements == 3 + 1 + 3 + 1 + 1 + 1 + 1
+    assert Escalation.objects.filter(level=1, reason="response_breach").count() == 5
+    assert set(Ticket.objects.values_list("escalation_level", flat=True)) == {1}
 
 
 @pytest.mark.django_db
@@ -284,3 +288,88 @@ def test_sweep_marks_are_written_to_the_ticket_history(people: dict[str, Any]) -
     latest = newest[0]
     assert (latest.response_sla, latest.stage_sla, latest.escalation_level) == ("breached", "breached", 1)
     assert latest.pgh_context.metadata["via"] == "sla_watcher"
+
+
+def warned(user: Any) -> list[tuple[str, str]]:
+    return list(
+        Notification.objects.filter(recipient=user, template="sla_warning")
+        .order_by("channel")
+        .values_list("channel", "context__kind")
+    )
+
+
+@pytest.mark.django_db
+def test_a_ticket_nobody_holds_warns_its_teams_supervisors_not_the_whole_team(make_user: Any) -> None:
+    care = Team.objects.get(name="Customer Care")
+    lead = make_user("supervisor", username="lead1", teams=[care])
+    floor = [make_user("agent", username=f"floor{n}", teams=[care]) for n in range(3)]
+    elsewhere = make_user("supervisor", username="lead2")
+    filed = make_ticket(actor=None, channel="portal", classification="minor", reported_at=T0, now=T0)
+    assert (filed.assignee, filed.team) == (None, care)
+
+    sla_sweep(now=T0 + minutes(90))
+
+    assert warned(lead) == [("email", "at_risk"), ("inbox", "at_risk")]
+    assert [warned(agent) for agent in floor] == [[], [], []]
+    assert warned(elsewhere) == []
+
+
+@pytest.mark.django_db
+def test_a_ticket_nobody_holds_in_a_team_without_supervisors_warns_every_member(make_user: Any) -> None:
+    care = Team.objects.get(name="Customer Care")
+    floor = [make_user("agent", username=f"floor{n}", teams=[care]) for n in range(3)]
+    filed = make_ticket(actor=None, channel="portal", classification="minor", reported_at=T0, now=T0)
+
+    sla_sweep(now=T0 + minutes(90))
+
+    assert [warned(agent) for agent in floor] == [[("email", "at_risk"), ("inbox", "at_risk")]] * 3
+    assert SlaEvent.objects.filter(ticket=filed).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_breach_and_its_first_escalation_write_the_ticket_once(people: dict[str, Any]) -> None:
+    from django.apps import apps
+
+    t = ticket(people)
+    history = apps.get_model("tickets", "TicketHistory").objects.filter(pgh_obj_id=t.pk)
+    before = history.count()
+    # Past the deadline without an at-risk sweep in between: one statement marks the breach and raises
+    # level 1 (the minor response rule has no delay).
+    sla_sweep(now=T0 + minutes(121))
+    rows = list(history.order_by("pgh_id")[before:].values_list("response_sla", "escalation_level"))
+    # One row for the response breach with its level, one for the stage breach's own statement.
+    assert rows == [("breached", 1), ("breached", 1)]
+    assert escalations(t) == [(1, "response_breach")]
+
+
+@pytest.mark.django_db
+def test_the_history_rows_the_sweep_writes_are_those_the_trigger_writes(people: dict[str, Any]) -> None:
+    from django.apps import apps
+
+    from tickets.models import HISTORY_FIELDS
+
+    history = apps.get_model("tickets", "TicketHistory")
+    by_sweep = ticket(people)
+    sla_sweep(now=T0 + minutes(121))
+    # The same change made by an ordinary UPDATE after the sweep: pghistory's trigger writes that row (the
+    # trigger stands aside only inside the sweep, which writes its rows itself).
+    by_trigger = ticket(people)
+    Ticket.objects.filter(pk=by_trigger.pk).update(
+        response_sla="breached", stage_sla="breached", escalation_level=1
+    )
+
+    def latest(t: Ticket) -> dict[str, Any]:
+        row = history.objects.filter(pgh_obj_id=t.pk).select_related("pgh_context").latest("pgh_id")
+        fields = [history._meta.get_field(name).attname for name in HISTORY_FIELDS]
+        return {"pgh_label": row.pgh_label, **{name: getattr(row, name) for name in fields}}
+
+    swept, triggered = latest(by_sweep), latest(by_trigger)
+    assert (swept["response_sla"], swept["stage_sla"], swept["escalation_level"]) == (
+        "breached",
+        "breached",
+        1,
+    )
+    for own in ("id", "number", "customer_id", "service_id"):
+        swept.pop(own, None)
+        triggered.pop(own, None)
+    assert swept == triggered
