@@ -14,9 +14,10 @@ task and `manage.py sla_sweep` call, with the bench's fixed clock T instead of `
    1–10 minutes before T; a fresh child sweeps (timed, queries, rows written), then sweeps again (must find
    nothing new). Then as many other untouched tickets' deadlines pass the same way and a child
    does the same work the naive way: every open ticket loaded as a model (`.iterator()`), its clocks
-   checked in Python, each changed ticket `save()`d in a transaction with its `SlaEvent`, its owners'
-   warnings and the escalations now due, through the desk's own services (`notify_staff`,
-   `escalation_raise`). Its rows are counted and checked against the sweep's.
+   checked in Python, each changed ticket `save()`d in a transaction with its `SlaEvent` and the
+   escalations now due (with who was notified) through the ORM, then each person's warnings and
+   escalations as one email and one inbox entry, as the sweep writes them. Its rows are counted and
+   checked against the sweep's.
 3. Memory: the peak resident set (`ru_maxrss`) of each sweeping child, absolute and over its own size just
    before the sweep (Django loaded, connection open).
 
@@ -679,15 +680,17 @@ def child_breach(now: dt.datetime) -> dict[str, Any]:
 
 def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
     """The naive watcher: every open ticket loaded as a model and checked in Python; each changed ticket
-    saved in its own transaction with the same work the sweep does: its SLA events, its owners' warnings
-    and the escalations now due, written through the desk's own Python services (`notify_staff`,
-    `escalation_raise`, the ones the ticket actions use)."""
+    saved in its own transaction with the same work the sweep does: its SLA events and the escalations
+    now due with their notified people, through the ORM; and at the end, for each person, one email and
+    one inbox entry for what they are owed (the ordinary one for one ticket, a digest listing several),
+    as the sweep writes them."""
     import pghistory
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from escalation.models import EscalationRule
-    from escalation.services import escalation_raise, notify_staff
+    from escalation.models import Escalation, EscalationRule, Notification, NotificationChannel
+    from escalation.services import LEVEL_ROLE
+    from escalation.sweep import DIGEST_LIST
     from helpdesk.lib.roles import Role
     from sla.models import SlaEvent
     from tickets.models import OPEN_STAGES, Ticket
@@ -715,6 +718,8 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
         team = users.filter(helpdesk_teams=ticket.team_id).order_by("id")
         return list(team.filter(groups__name=Role.SUPERVISOR.value)) or list(team)
 
+    # Emails owed, gathered per person: (user, kind of email) -> [(ticket, context)]
+    mail: dict[tuple[Any, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
     scanned = saved = recorded = raised = 0
     save_seconds = 0.0
     started = time.perf_counter()
@@ -744,30 +749,73 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
                 for target, kind, due, trigger in facts:
                     SlaEvent.objects.create(ticket=ticket, target=target, kind=kind, due=due, recorded_at=now)
                     recorded += 1
-                    notify_staff(
-                        users=owners(ticket),
-                        template="sla_warning",
-                        ticket=ticket,
-                        context={
-                            "number": ticket.number,
-                            "target": target,
-                            "kind": kind,
-                            "due": due.isoformat(),
-                        },
-                        dedupe_key=f"sla:{target}:{kind}:{ticket.pk}:{int(due.timestamp())}",
-                    )
+                    context = {
+                        "number": ticket.number,
+                        "target": target,
+                        "kind": kind,
+                        "due": due.isoformat(),
+                    }
+                    for person in owners(ticket):
+                        mail.setdefault((person, ("sla", target, kind)), []).append((ticket, context))
                     if trigger is None:
                         continue
                     rules = EscalationRule.objects.filter(
                         is_active=True, trigger=trigger, classification=ticket.classification or "minor"
                     ).order_by("level")
                     for rule in rules:
-                        if due + dt.timedelta(minutes=rule.delay_minutes) <= now and escalation_raise(
-                            ticket=ticket, level=rule.level, reason=trigger, at=now
-                        ):
-                            raised += 1
+                        if due + dt.timedelta(minutes=rule.delay_minutes) > now:
+                            continue
+                        escalation, created = Escalation.objects.get_or_create(
+                            ticket=ticket, level=rule.level, reason=trigger, defaults={"raised_at": now}
+                        )
+                        if not created:
+                            continue
+                        raised += 1
+                        if ticket.escalation_level < rule.level:
+                            ticket.escalation_level = rule.level
+                            ticket.save(update_fields=["escalation_level"])
+                        people = list(users.filter(groups__name=LEVEL_ROLE[rule.level].value).order_by("id"))
+                        escalation.notified.set(people)
+                        context = {
+                            "number": ticket.number,
+                            "level": rule.level,
+                            "reason": trigger,
+                            "note": "",
+                            "escalation_id": escalation.pk,
+                        }
+                        for person in people:
+                            mail.setdefault((person, ("escalation", trigger, rule.level)), []).append(
+                                (ticket, context)
+                            )
             save_seconds += time.perf_counter() - save_started
             saved += 1
+        mail_started = time.perf_counter()
+        for (person, what), items in mail.items():
+            if len(items) == 1:
+                ticket, context = items[0]
+                template = "sla_warning" if what[0] == "sla" else "escalation_raised"
+                key = f"naive:{template}:{ticket.pk}:{what}:{person.pk}"
+            else:
+                ticket = None
+                template = "sla_warning_digest" if what[0] == "sla" else "escalation_digest"
+                listed = [{"number": t.number, **({"due": c["due"]} if "due" in c else {})} for t, c in items]
+                context = {k: v for k, v in items[0][1].items() if k in ("target", "kind", "level", "reason")}
+                context |= {"count": len(items), "tickets": listed[:DIGEST_LIST]}
+                key = f"naive-digest:{template}:{items[0][0].pk}:{what}:{person.pk}"
+            for channel in (NotificationChannel.EMAIL, NotificationChannel.INBOX):
+                if channel == NotificationChannel.EMAIL and not person.email:
+                    continue
+                Notification.objects.create(
+                    channel=channel,
+                    recipient=person,
+                    email=person.email if channel == NotificationChannel.EMAIL else "",
+                    template=template,
+                    context=context,
+                    ticket=ticket,
+                    dedupe_key=f"{key}:{channel}",
+                    sent_at=now if channel == NotificationChannel.INBOX else None,
+                )
+        save_seconds += time.perf_counter() - mail_started
     return {
         "seconds": time.perf_counter() - started,
         "save_seconds": save_seconds,

@@ -25,6 +25,14 @@ def render_notification(notification: Notification) -> tuple[str, str]:
             context["target_label"] = labels.get(context["target"], context["target"])
         if isinstance(context.get("due"), str):
             context["due_display"] = _format_due(context["due"])
+        if isinstance(context.get("tickets"), list):
+            # A digest (escalation.sweep.DIGEST_LIST): the first tickets listed, the rest counted.
+            context["tickets"] = [
+                {**item, "due_display": _format_due(item["due"]) if isinstance(item.get("due"), str) else ""}
+                for item in context["tickets"]
+                if isinstance(item, dict)
+            ]
+            context["more"] = max(int(context.get("count") or 0) - len(context["tickets"]), 0)
         subject = _render_text(f"notifications/{notification.template}_subject.txt", context)
         body = _render_text(f"notifications/{notification.template}_body.txt", context)
     return " ".join(subject.split())[:200], body.strip() + "\n"

@@ -35,6 +35,15 @@ LEVEL_GROUP_SQL = (
 )
 
 
+# Notifications are gathered per person and statement: a statement that escalates many tickets (a mass
+# outage breaching hundreds of clocks in one minute) owes each person one email and one inbox entry
+# listing them, with at most DIGEST_LIST numbers (the escalation queue has them all), instead of one per
+# ticket; a statement with one ticket for a person owes the ordinary notification. Racing statements
+# each gather only the rows they inserted, and a digest's dedupe key names its first escalation, so every
+# escalation reaches each person once.
+DIGEST_LIST = 50
+
+
 def rules_due_sql(*, ticket: str, due_column: str) -> str:
     """Join condition and filter for the active rules of `%(trigger)s` whose delay after `ticket`'s
     deadline has passed at `%(now)s` (`ticket` is the alias of a tickets_ticket row; rules are `r`)."""
@@ -48,7 +57,8 @@ def rules_due_sql(*, ticket: str, due_column: str) -> str:
 
 
 def escalation_ctes(*, source: str) -> str:
-    """CTEs `raised`, `recipients`, `notified` and `escalation_outbox` that raise the escalations listed by
+    """CTEs `raised`, `recipients`, `notified`, `escalation_mail` and `escalation_outbox` (notifications,
+    gathered per person as DIGEST_LIST says) that raise the escalations listed by
     the CTE `source` (columns ticket_id, level) for `%(trigger)s` at `%(now)s`. Each level goes to the
     active members of its role's group."""
     return f"""
@@ -74,23 +84,40 @@ def escalation_ctes(*, source: str) -> str:
         ON CONFLICT DO NOTHING
         RETURNING 1
     ),
+    escalation_mail AS (
+        -- What each person is owed for this statement's escalations (DIGEST_LIST).
+        SELECT rc.user_id, rc.email, rc.level, count(*) AS n,
+               min(rc.escalation_id) AS first_id,
+               (array_agg(rc.ticket_id ORDER BY rc.escalation_id))[1] AS ticket_id,
+               (array_agg(rc.number ORDER BY rc.escalation_id))[1] AS number,
+               to_jsonb((array_agg(jsonb_build_object('number', rc.number)
+                                   ORDER BY rc.number))[1:{DIGEST_LIST}]) AS tickets
+        FROM recipients rc
+        GROUP BY rc.user_id, rc.email, rc.level
+    ),
     escalation_outbox AS (
         INSERT INTO escalation_notification
             (channel, recipient_id, email, language, template, context, ticket_id, dedupe_key,
              created_at, sent_at, attempts, last_error)
-        SELECT ch.channel, rc.user_id,
-               CASE WHEN ch.channel = 'email' THEN rc.email ELSE '' END,
-               'id', 'escalation_raised',
-               jsonb_build_object('number', rc.number, 'level', rc.level, 'reason', %(trigger)s,
-                                  'note', '', 'escalation_id', rc.escalation_id),
-               rc.ticket_id,
-               'escalation:' || rc.escalation_id || ':' || rc.user_id || ':' || ch.channel,
+        SELECT ch.channel, m.user_id,
+               CASE WHEN ch.channel = 'email' THEN m.email ELSE '' END,
+               'id',
+               CASE WHEN m.n = 1 THEN 'escalation_raised' ELSE 'escalation_digest' END,
+               CASE WHEN m.n = 1
+                    THEN jsonb_build_object('number', m.number, 'level', m.level, 'reason', %(trigger)s,
+                                            'note', '', 'escalation_id', m.first_id)
+                    ELSE jsonb_build_object('level', m.level, 'reason', %(trigger)s, 'count', m.n,
+                                            'tickets', m.tickets)
+               END,
+               CASE WHEN m.n = 1 THEN m.ticket_id END,
+               CASE WHEN m.n = 1 THEN 'escalation:' ELSE 'escalation-digest:' END
+                   || m.first_id || ':' || m.user_id || ':' || ch.channel,
                %(now)s,
                CASE WHEN ch.channel = 'inbox' THEN %(now)s END,
                0, ''
-        FROM recipients rc
+        FROM escalation_mail m
         CROSS JOIN (VALUES ('email'), ('inbox')) AS ch(channel)
-        WHERE ch.channel = 'inbox' OR rc.email <> ''
+        WHERE ch.channel = 'inbox' OR m.email <> ''
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING id, channel
     )

@@ -11,7 +11,8 @@ breach with the seeded rules), so the ticket is written once with its new state 
 come from `escalation.sweep.escalate_breaches`. The marking statements write the ticket's history rows
 themselves, one insert per batch, instead of pghistory's per-row trigger (see `skip_history_trigger`).
 A ticket nobody holds warns its team's supervisors (every member of a team without one), not the whole
-floor.
+floor. What a statement owes one person is gathered into one email and one inbox entry (a digest listing
+the tickets when there are several; see `escalation.sweep.DIGEST_LIST`).
 
 Once-only facts hold under any concurrency: the state column only moves forward (ok → at risk →
 breached) under the row lock, SLA events are inserted `ON CONFLICT DO NOTHING` against their unique
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from escalation.models import Trigger
-from escalation.sweep import JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
+from escalation.sweep import DIGEST_LIST, JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
 from helpdesk.lib.roles import Role
 
 log = structlog.get_logger(__name__)
@@ -121,25 +122,42 @@ class Step:
             RETURNING ticket_id
         ),
         {OWNERS_SQL},
+        warning_mail AS (
+            -- What each person is owed for this statement's tickets (escalation.sweep.DIGEST_LIST).
+            SELECT o.user_id, u.email, count(*) AS n,
+                   (array_agg(o.ticket_id ORDER BY o.due, o.ticket_id))[1] AS ticket_id,
+                   (array_agg(o.number ORDER BY o.due, o.ticket_id))[1] AS number,
+                   min(o.due) AS due,
+                   to_jsonb((array_agg(jsonb_build_object('number', o.number, 'due', o.due)
+                                       ORDER BY o.due, o.ticket_id))[1:{DIGEST_LIST}]) AS tickets
+            FROM owners o
+            JOIN auth_user u ON u.id = o.user_id AND u.is_active
+            GROUP BY o.user_id, u.email
+        ),
         outbox AS (
             INSERT INTO escalation_notification
                 (channel, recipient_id, email, language, template, context, ticket_id, dedupe_key,
                  created_at, sent_at, attempts, last_error)
-            SELECT ch.channel, o.user_id,
-                   CASE WHEN ch.channel = 'email' THEN u.email ELSE '' END,
-                   'id', 'sla_warning',
-                   jsonb_build_object('number', o.number, 'target', '{self.target}',
-                                      'kind', '{self.kind}', 'due', o.due),
-                   o.ticket_id,
-                   'sla:{self.target}:{self.kind}:' || o.ticket_id || ':'
-                       || floor(extract(epoch FROM o.due))::bigint || ':' || o.user_id || ':' || ch.channel,
+            SELECT ch.channel, m.user_id,
+                   CASE WHEN ch.channel = 'email' THEN m.email ELSE '' END,
+                   'id',
+                   CASE WHEN m.n = 1 THEN 'sla_warning' ELSE 'sla_warning_digest' END,
+                   CASE WHEN m.n = 1
+                        THEN jsonb_build_object('number', m.number, 'target', '{self.target}',
+                                                'kind', '{self.kind}', 'due', m.due)
+                        ELSE jsonb_build_object('target', '{self.target}', 'kind', '{self.kind}',
+                                                'count', m.n, 'tickets', m.tickets)
+                   END,
+                   CASE WHEN m.n = 1 THEN m.ticket_id END,
+                   CASE WHEN m.n = 1 THEN 'sla:' ELSE 'sla-digest:' END
+                       || '{self.target}:{self.kind}:' || m.ticket_id || ':'
+                       || floor(extract(epoch FROM m.due))::bigint || ':' || m.user_id || ':' || ch.channel,
                    %(now)s,
                    CASE WHEN ch.channel = 'inbox' THEN %(now)s END,
                    0, ''
-            FROM owners o
-            JOIN auth_user u ON u.id = o.user_id AND u.is_active
+            FROM warning_mail m
             CROSS JOIN (VALUES ('email'), ('inbox')) AS ch(channel)
-            WHERE ch.channel = 'inbox' OR u.email <> ''
+            WHERE ch.channel = 'inbox' OR m.email <> ''
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id, channel
         ),

@@ -4,6 +4,7 @@ environment (twelve-factor), read once here with django-environ."""
 from pathlib import Path
 
 import environ
+import pghistory
 import structlog
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
@@ -273,6 +274,10 @@ PGHISTORY_APPEND_ONLY = True
 # History rows carry the moment of each change, not the start of its transaction.
 PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 PGHISTORY_DEFAULT_TRACKERS = None
+# History is read per ticket (by pgh_obj_id). Its copies of the ticket's foreign keys need no index of
+# their own, and each index would be written for every history row (the SLA watcher writes thousands).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

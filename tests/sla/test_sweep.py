@@ -373,3 +373,45 @@ def test_the_history_rows_the_sweep_writes_are_those_the_trigger_writes(people: 
         swept.pop(own, None)
         triggered.pop(own, None)
     assert swept == triggered
+
+
+@pytest.mark.django_db
+def test_many_tickets_breached_at_once_send_each_person_one_email_listing_them(
+    people: dict[str, Any], monkeypatch: Any
+) -> None:
+    import escalation.sweep
+    import sla.sweep
+    from escalation.rendering import render_notification
+
+    monkeypatch.setattr(sla.sweep, "DIGEST_LIST", 2)
+    monkeypatch.setattr(escalation.sweep, "DIGEST_LIST", 2)
+    held = [ticket(people) for _ in range(3)]  # all three held by the agent who logged them
+    sla_sweep(now=T0 + minutes(121))
+
+    # What one statement owes one person is gathered: one email and one inbox entry listing the tickets.
+    assert inbox(people["agent"]) == ["sla_warning_digest", "sla_warning_digest"]  # response, stage
+    assert inbox(people["supervisor"]) == ["escalation_digest"]
+    warning = Notification.objects.get(
+        recipient=people["agent"], channel="email", template="sla_warning_digest", context__target="response"
+    )
+    numbers = sorted(t.number for t in held)
+    assert (warning.context["count"], warning.context["kind"]) == (3, "breached")
+    assert len(warning.context["tickets"]) == 2
+    assert {item["number"] for item in warning.context["tickets"]} < set(numbers)
+    subject, body = render_notification(warning)
+    assert subject == "3 tiket: target respons awal terlampaui"
+    assert "… dan 1 lainnya di antrean Anda." in body
+    # Every escalation is on record with who was notified, one per ticket.
+    assert Escalation.objects.filter(notified=people["supervisor"]).count() == 3
+    escalated = Notification.objects.get(recipient=people["supervisor"], channel="email")
+    assert escalated.template == "escalation_digest"
+    assert (escalated.context["count"], escalated.context["level"]) == (3, 1)
+    assert [item["number"] for item in escalated.context["tickets"]] == numbers[:2]
+    assert escalated.ticket_id is None
+    subject, body = render_notification(escalated)
+    assert subject == "[Eskalasi level 1] 3 tiket"
+    assert body.splitlines()[2:4] == [f"- {numbers[0]}", f"- {numbers[1]}"]
+    # Nothing is owed twice when the sweep runs again.
+    owed = Notification.objects.count()
+    sla_sweep(now=T0 + minutes(122))
+    assert Notification.objects.count() == owed

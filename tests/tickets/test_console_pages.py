@@ -818,6 +818,21 @@ def test_logging_a_complaint_with_bad_input_shows_field_errors_and_saves_nothing
 # --- The inbox ----------------------------------------------------------------------------------------------
 
 
+def test_a_digest_in_the_inbox_lists_its_tickets_and_links_to_the_escalation_queue(staff: Staff) -> None:
+    from sla.services import sla_sweep
+
+    reported = timezone.now() - dt.timedelta(hours=3)
+    held = [make_ticket(actor=staff.agent, reported_at=reported, now=reported) for _ in range(2)]
+    sla_sweep(now=timezone.now())  # both first responses breached: level 1 for both in one statement
+    digest = Notification.objects.get(recipient=staff.supervisor, channel="inbox")
+    assert digest.template == "escalation_digest"
+    html = client_for(staff.supervisor).get("/console/inbox/").content.decode()
+    assert escape(render_notification(digest)[0]) in html
+    for ticket in held:
+        assert f"- {ticket.number}" in html
+    assert 'href="/escalations/?level=1"' in html
+
+
 def test_the_inbox_lists_notifications_unread_first_and_marks_them_read(staff: Staff) -> None:
     first = make_ticket(actor=staff.agent)
     second = make_ticket(actor=staff.agent)
