@@ -408,7 +408,7 @@ def ticket_insert_sql() -> str:
 
     Owners follow `ticket_create` and the dispatch action: every ticket starts in Customer Care, held by
     the agent who logged it (nobody holds a portal complaint); dispatch moves it to its category's team
-    and usually to one of its technicians, else the agent keeps it."""
+    and usually to one of its technicians, else the team holds it unassigned."""
     return f"""
     INSERT INTO tickets_ticket (
         number, category, classification, channel, description, incident_at, reported_at, created_at,
@@ -453,6 +453,7 @@ def ticket_insert_sql() -> str:
                 CASE WHEN x.category IN ('network', 'service')
                      THEN (%(net_techs)s::int[])[1 + floor(x.r_pick * %(nnet)s)::int]
                      ELSE (%(bill_techs)s::int[])[1 + floor(x.r_pick * %(nbill)s)::int] END
+            WHEN x.stage = 'dispatched' THEN NULL
             ELSE x.logged_by
         END,
         x.logged_by,

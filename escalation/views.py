@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -87,7 +88,15 @@ def _row_response(
     row itself says whether it worked)."""
     row = selectors.escalation_row(viewer=request.user, escalation_id=escalation.pk, now=timezone.now())
     context = {"row": row, "row_error": error, "row_notice": notice, **selectors.reassign_choices()}
-    return render(request, "escalation/queue.html#escalation-row", context)
+    response = render(request, "escalation/queue.html#escalation-row", context)
+    # The tabs' open counts change with an acknowledgement or a move to another level: htmx swaps these
+    # badges in by their ids (out of band) along with the row.
+    counts = selectors.open_counts(viewer=request.user)
+    tabs = [{"value": value, "count": counts[value]} for value in Level.values]
+    response.content += render_to_string(
+        "escalation/queue.html#open-counts", {"tabs": tabs}, request=request
+    ).encode()
+    return response
 
 
 def _answer(request: HttpRequest, escalation: Escalation, *, error: str, notice: str) -> HttpResponse:

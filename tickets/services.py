@@ -611,6 +611,11 @@ def _do_dispatch(
             raise InvalidInput(message, fields={"assignee": [message]})
         ticket.assignee = assignee
         change.fields.append("assignee")
+    elif ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
+        # Dispatched to a team without naming a technician: the team holds it (it shows in the team's
+        # unassigned queue and its warnings go to the team), not the agent who logged it.
+        ticket.assignee = None
+        change.fields.append("assignee")
 
 
 def _do_resolve(

@@ -269,7 +269,7 @@ class OverviewView(APIView):
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "day")
         if period not in selectors.PERIODS:
-            message = _("Choose period day or week.")
+            message = _("Choose period day, week or month.")
             raise InvalidInput(message, code="bad_period", fields={"period": [message]})
         return Response(selectors.overview(period, timezone.now()))
 

@@ -48,6 +48,8 @@ def test_a_supervisor_acknowledges_an_escalation_in_the_level_1_queue_without_a_
         staff.supervisor.get_full_name() or staff.supervisor.username
     )
     expect(page.locator(f"#escalation-{escalation.pk} button", has_text="Acknowledge")).to_have_count(0)
+    # The tab's open count follows (swapped in out of band with the row).
+    expect(page.locator("[data-testid=open-count-1]")).to_have_text("0")
     assert page.evaluate("() => window.notReloaded") is True
     escalation = Escalation.objects.get(pk=escalation.pk)
     assert escalation.acknowledged_by_id == staff.supervisor.pk

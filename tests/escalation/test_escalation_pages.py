@@ -5,6 +5,7 @@ reassigning (and refusing bad input without changing anything), and escaping wha
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -218,6 +219,12 @@ def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(staff: Staf
     assert body.lstrip().startswith(f'<tr id="escalation-{escalation.pk}"')
     assert "<html" not in body
     assert 'data-testid="acknowledged"' in body
+    # The tabs' open counts come along, swapped in out of band: nothing open is left at level 1.
+    assert re.findall(r'id="open-count-(\d)"[^>]*hx-swap-oob="true">(\d+)<', body) == [
+        ("1", "0"),
+        ("2", "0"),
+        ("3", "0"),
+    ]
     escalation.refresh_from_db()
     first = (escalation.acknowledged_at, escalation.acknowledged_by_id)
     assert first[1] == staff.supervisor.pk

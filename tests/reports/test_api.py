@@ -130,7 +130,9 @@ def test_overview_counts_backlog_breaches_and_escalations_of_the_day_and_week(ap
     assert response.status_code == 200
     assert response.json()["backlog"]["open"] == 2
     assert_error(api(staff.agent).get("/api/reports/overview/"), 403, "permission_denied")
-    assert_error(api(staff.manager).get("/api/reports/overview/?period=year"), 400, "bad_period")
+    refused = api(staff.manager).get("/api/reports/overview/?period=year")
+    assert_error(refused, 400, "bad_period")
+    assert refused.json()["fields"]["period"] == ["Choose period day, week or month."]
 
 
 # --- RCAs --------------------------------------------------------------------------------------------------

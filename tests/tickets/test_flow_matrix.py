@@ -141,3 +141,30 @@ def test_every_stage_action_role_combination(
         assert body["message"]
         assert snapshot(ticket) == before
         assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_dispatching_without_a_technician_hands_the_ticket_to_the_team_unassigned(make_user: Any) -> None:
+    staff = Staff.create(make_user)
+    ticket = advance(make_ticket(actor=staff.agent, service=ServiceFactory()), Stage.VERIFIED, staff)
+    assert ticket.assignee == staff.agent  # the agent who logged it holds it until dispatch
+    ticket = services.ticket_act(
+        ticket=ticket, actor=staff.supervisor, action="dispatch", data={}, now=timezone.now()
+    ).ticket
+    ticket.refresh_from_db()
+    assert (ticket.stage, ticket.team.name, ticket.assignee) == ("dispatched", "Network Operation", None)
+
+
+@pytest.mark.django_db
+def test_dispatching_to_a_named_technician_assigns_them(make_user: Any) -> None:
+    staff = Staff.create(make_user)
+    ticket = advance(make_ticket(actor=staff.agent, service=ServiceFactory()), Stage.VERIFIED, staff)
+    ticket = services.ticket_act(
+        ticket=ticket,
+        actor=staff.supervisor,
+        action="dispatch",
+        data={"assignee": staff.technician.pk},
+        now=timezone.now(),
+    ).ticket
+    ticket.refresh_from_db()
+    assert (ticket.team.name, ticket.assignee) == ("Network Operation", staff.technician)
