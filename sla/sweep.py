@@ -108,8 +108,8 @@ class Step:
             RETURNING t.*, t.{self.due_column} AS due
         ),
         history AS (
-            -- The row pghistory's trigger would write for this change (its trigger is skipped for this
-            -- statement, see run_sweep), written for the whole batch at once.
+            -- The row pghistory's trigger would write for this change (the trigger stands aside for this
+            -- transaction, see skip_history_trigger), written for the whole batch at once.
             INSERT INTO tickets_tickethistory
                 (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, {history})
             SELECT clock_timestamp(), 'changed', m.id, (SELECT _pgh_attach_context()), {marked_history}
@@ -198,7 +198,9 @@ def skip_history_trigger() -> str:
 # to the team's supervisors, or to every member of a team that has none.
 OWNERS_SQL = f"""
         team_leads AS (
+            -- Active ones only: a team whose supervisors have all left falls back to its members.
             SELECT tm.team_id, tm.user_id FROM tickets_team_members tm
+            JOIN auth_user lead ON lead.id = tm.user_id AND lead.is_active
             JOIN auth_user_groups ug ON ug.user_id = tm.user_id
             JOIN auth_group g ON g.id = ug.group_id AND g.name = '{Role.SUPERVISOR.value}'
         ),

@@ -327,6 +327,18 @@ def test_a_ticket_nobody_holds_in_a_team_without_supervisors_warns_every_member(
 
 
 @pytest.mark.django_db
+def test_a_team_whose_supervisors_have_all_left_warns_its_members(make_user: Any) -> None:
+    care = Team.objects.get(name="Customer Care")
+    make_user("supervisor", username="gone", teams=[care], is_active=False)
+    floor = [make_user("agent", username=f"floor{n}", teams=[care]) for n in range(2)]
+    make_ticket(actor=None, channel="portal", classification="minor", reported_at=T0, now=T0)
+
+    sla_sweep(now=T0 + minutes(90))
+
+    assert [warned(agent) for agent in floor] == [[("email", "at_risk"), ("inbox", "at_risk")]] * 2
+
+
+@pytest.mark.django_db
 def test_a_breach_and_its_first_escalation_write_the_ticket_once(people: dict[str, Any]) -> None:
     from django.apps import apps
 
