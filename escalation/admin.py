@@ -21,6 +21,7 @@ class EscalationAdmin(admin.ModelAdmin):
         "reason",
         "raised_at",
         "raised_by",
+        "notified",
         "acknowledged_at",
         "acknowledged_by",
     ]

@@ -77,7 +77,11 @@ class Escalation(models.Model):
         db_index=False,  # partial index below: the watcher's escalations have none
     )
     notified = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="escalations_notified", blank=True
+        settings.AUTH_USER_MODEL,
+        through="EscalationNotified",
+        related_name="escalations_notified",
+        blank=True,
+        verbose_name=_("notified"),
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -115,6 +119,39 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} L{self.level} {self.reason}"
+
+
+class EscalationNotified(models.Model):
+    """One person an escalation notified (the "who was notified" of SPEC §7's record).
+
+    Most rows are written in bulk by the SLA watcher (a level's whole group for each of thousands of
+    tickets a mass outage breaches in one minute), from the escalations and active users it joins in the
+    same statement; the others through `Escalation.notified`. PostgreSQL does not check the two foreign
+    keys (`db_constraint=False`): the deferred check cost two lookups per row at commit, about a fifth of
+    the watcher's time on such a batch. Rows go with their escalation or person through Django's
+    `on_delete`, as pghistory's tables do; neither is ever deleted in practice (both are protected by
+    the tickets and history that refer to them)."""
+
+    escalation = models.ForeignKey(
+        Escalation,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the unique pair below starts with it
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        # The table Django created for the former implicit many-to-many, kept with its unique pair.
+        db_table = "escalation_escalation_notified"
+        unique_together = [("escalation", "user")]
+        verbose_name = _("person notified")
+        verbose_name_plural = _("people notified")
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id} → {self.user_id}"
 
 
 class NotificationChannel(models.TextChoices):

@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.lib import ticket_numbers
 from sla.selectors import SLA_FILTER_STATES, sla_state_q
 from tickets.models import Category, Channel, Classification, Customer, Service, Stage, Ticket
+from tickets.selectors import ticket_search_q
 
 SEARCH_MAX = 100
 
@@ -50,20 +50,10 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(sla_state_q(value, timezone.now())) if value else queryset
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
-        """A ticket number (typed any way), a customer's name, email or phone, or text in the description."""
-        text = " ".join(value.split())[:SEARCH_MAX]
-        if not text:
-            return queryset
-        number = ticket_numbers.normalise(text)
-        if number:
-            return queryset.filter(number=number)
-        condition = Q(customer__name__icontains=text) | Q(description__icontains=text)
-        if "@" in text:
-            condition |= Q(customer__email=text.lower()) | Q(contact_email=text.lower())
-        digits = "".join(ch for ch in text if ch.isdigit())
-        if len(digits) >= 6:
-            condition |= Q(customer__phone__endswith=digits[-9:])
-        return queryset.filter(condition)
+        """The console's search (`tickets.selectors.ticket_search_q`): a ticket number typed any way, a
+        customer's name, email or phone, a service reference, or words of the description."""
+        condition = ticket_search_q(value)
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -384,6 +384,20 @@ HISTORY_FIELDS = [
 ]
 
 
+# The body of the trigger that keeps TicketSearch (below) in step with its ticket. A save that rewrites
+# the columns unchanged (the ORM sets them all) leaves the search row alone.
+SEARCH_TEXT_FUNC = """
+    IF TG_OP = 'UPDATE' AND ROW(NEW.description, NEW.contact_email, NEW.contact_phone)
+            IS NOT DISTINCT FROM ROW(OLD.description, OLD.contact_email, OLD.contact_phone) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO tickets_ticketsearch (ticket_id, text)
+    VALUES (NEW.id, concat_ws(' ', NEW.description, NEW.contact_email, NEW.contact_phone))
+    ON CONFLICT (ticket_id) DO UPDATE SET text = EXCLUDED.text;
+    RETURN NULL;
+"""
+
+
 @pghistory.track(
     pghistory.InsertEvent("created"),
     pghistory.UpdateEvent("changed"),
@@ -425,8 +439,15 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Not indexed: nothing looks tickets up by who logged them (deleting a user, which its protection
+    # refuses anyway, scans once), and every index is written again each time the watcher marks a clock.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # Not `protected=True`: pghistory's manual events copy every field onto the event row by setattr.
     # Stages still change only through `move_to`, called only by `tickets.services.ticket_act`.
@@ -572,6 +593,17 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 condition=Q(stage_sla="ok", paused=False),
             ),
         ]
+        triggers = [
+            # TicketSearch follows the columns it copies, whatever writes the ticket (the ORM, a bulk
+            # load, SQL). `UpdateOf`: the SLA watcher's updates, which set none of them, never call it.
+            pgtrigger.Trigger(
+                name="search_text",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert
+                | pgtrigger.UpdateOf("description", "contact_email", "contact_phone"),
+                func=SEARCH_TEXT_FUNC,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -586,6 +618,29 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         """The zone the ticket's clocks run in: the service's region, else the customer's, else Jakarta."""
         region = (self.service.region if self.service_id else None) or self.customer.region
         return region.timezone if region else settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]
+
+
+class TicketSearch(models.Model):
+    """What the queue's search matches a ticket's own words against: its description and contact email
+    and phone, in one text with a trigram index (`tickets.migrations.0010_ticket_search`, where pg_trgm
+    exists). Written only by the trigger on tickets (`Ticket.Meta.triggers`).
+
+    A side table, not an index on tickets: every update of a ticket that changes an indexed column (the
+    SLA watcher marking a clock, each stage move) writes an entry into every index on the table again,
+    and the trigrams of the whole description were the costliest of them. Here they are written when
+    the text is, which is once."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search", verbose_name=_("ticket")
+    )
+    text = models.TextField(_("search text"))
+
+    class Meta:
+        verbose_name = _("ticket search text")
+        verbose_name_plural = _("ticket search texts")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
 
 
 class MessageKind(models.TextChoices):

@@ -111,6 +111,30 @@ def test_an_agent_or_supervisor_can_send_a_strategic_case_to_the_director(
 
 
 @pytest.mark.django_db
+def test_who_was_notified_is_shown_read_only_in_the_admin_and_goes_with_its_escalation(
+    staff: Staff, admin_client: Any
+) -> None:
+    ticket = make_ticket(actor=staff.agent, service=ServiceFactory())
+    escalation_services.escalation_manual(
+        ticket=ticket, level=2, note="Bank HQ", actor=staff.supervisor, at=timezone.now()
+    )
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert list(escalation.notified.all()) == [staff.manager]
+
+    page = admin_client.get(f"/admin/escalation/escalation/{escalation.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert staff.manager.username in html or staff.manager.get_full_name() in html
+    assert 'name="notified"' not in html  # a record, not an editable list
+
+    # PostgreSQL does not check these rows' keys (EscalationNotified); Django's on_delete does.
+    through = Escalation.notified.through
+    assert through.objects.filter(escalation_id=escalation.pk).count() == 1
+    escalation.delete()
+    assert through.objects.filter(escalation_id=escalation.pk).count() == 0
+
+
+@pytest.mark.django_db
 def test_a_public_complaint_notifies_the_manager_on_arrival(staff: Staff) -> None:
     ticket = make_ticket(actor=staff.agent, service=ServiceFactory(), channel="social", public_exposure=True)
     assert raised(ticket) == [(2, "public_exposure")]

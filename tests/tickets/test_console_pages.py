@@ -281,6 +281,55 @@ def test_the_queue_search_finds_numbers_names_phones_emails_references_and_words
     assert sorted(found("  ")) == sorted([by_dewi.number, other.number])
 
 
+def test_the_search_finds_the_contact_given_with_a_ticket_and_its_text_follows_the_ticket(
+    staff: Staff, api: Any
+) -> None:
+    from django.db import connection
+
+    from tickets.models import TicketSearch
+
+    ticket = make_ticket(
+        actor=staff.agent,
+        description="Lampu LOS merah di ruko",
+        contact_email="pic.lapangan@ruko-contoh.id",
+        contact_phone="+6285711223344",
+    )
+    other = make_ticket(actor=staff.agent, description="Tagihan ganda")
+    client = client_for(staff.agent)
+
+    def found(text: str) -> list[str]:
+        return numbers_in(client.get("/console/", {"tab": "all", "search": text}))
+
+    def api_found(text: str) -> list[str]:
+        response = api(staff.agent).get("/api/tickets/", {"search": text})
+        assert response.status_code == 200
+        return [row["number"] for row in response.json()["results"]]
+
+    assert found("pic.lapangan@ruko") == [ticket.number]
+    assert found("0857 1122 3344") == [ticket.number]
+    assert found("los merah") == [ticket.number]
+    assert api_found("LOS MERAH") == api_found("pic.lapangan") == [ticket.number]
+    assert found("ganda") == [other.number]
+
+    def xmin() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT xmin::text FROM tickets_ticketsearch WHERE ticket_id = %s", [ticket.pk])
+            return cursor.fetchone()[0]
+
+    # Written with the ticket; a save that leaves the copied columns alone leaves the row alone.
+    before = xmin()
+    Ticket.objects.get(pk=ticket.pk).save()
+    assert xmin() == before
+    # A change of contact is followed, even one made by a bulk update that no Django signal sees.
+    Ticket.objects.filter(pk=ticket.pk).update(contact_email="baru@ruko-contoh.id")
+    assert (
+        TicketSearch.objects.get(ticket=ticket).text
+        == "Lampu LOS merah di ruko baru@ruko-contoh.id +6285711223344"
+    )
+    assert found("pic.lapangan") == []
+    assert found("baru@ruko") == [ticket.number]
+
+
 def test_the_queue_sorts_by_resolution_due_first_response_due_or_reported_time(staff: Staff) -> None:
     now = timezone.now()
     # Critical, 5 minutes ago: response due in 25 min, resolution in under 8 hours.
