@@ -130,6 +130,10 @@ def start() -> int:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if env.get("EMBEDDED_DATABASE"):
+            # The embedded PostgreSQL outlives the processes that shared it: stop it with them.
+            stop = "from helpdesk.lib.embedded import stop_embedded_database as s; s() and print('stopped')"
+            subprocess.run([str(venv_python()), "-c", stop], cwd=ROOT, env=env, check=False)
     failed = [name for name, p in running.items() if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0
 

@@ -4,6 +4,7 @@ fixed number of queries however long the list; the SLA states come from sla.sele
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +131,7 @@ def reassign_choices() -> dict[str, list[Any]]:
 
 @dataclass(frozen=True)
 class BoardColumn:
-    tickets: list[Ticket]
+    tickets: Sequence[Ticket]
     total: int
 
     @property
@@ -171,7 +172,7 @@ class InboxItem:
 def inbox_for(*, user: AbstractBaseUser, limit: int = 100) -> list[InboxItem]:
     """The person's in-app notifications, unread first, newest first, rendered in their language."""
     rows = (
-        Notification.objects.filter(recipient=user, channel=NotificationChannel.INBOX)
+        Notification.objects.filter(recipient_id=user.pk, channel=NotificationChannel.INBOX)
         .select_related("ticket")
         .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")[:limit]
     )

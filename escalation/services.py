@@ -172,7 +172,8 @@ def notify_staff(
             channel=channel,
             recipient=user,
             email=user.email if channel == NotificationChannel.EMAIL else "",
-            language=getattr(getattr(user, "helpdesk_profile", None), "language", "id") or "id",
+            # Staff have no language of their own: the floor works in the desk's (as the watcher's SQL).
+            language=settings.LANGUAGE_CODE,
             template=template,
             context=context,
             ticket=ticket,
@@ -285,7 +286,7 @@ def inbox_mark_read(*, user: AbstractBaseUser, notification_id: int | None, at: 
     """Mark one of the person's inbox notifications read (or all of them, with None); returns how many
     changed. Someone else's notification is simply not found: nothing changes."""
     queryset = Notification.objects.filter(
-        recipient=user, channel=NotificationChannel.INBOX, read_at__isnull=True
+        recipient_id=user.pk, channel=NotificationChannel.INBOX, read_at__isnull=True
     )
     if notification_id is not None:
         queryset = queryset.filter(pk=notification_id)

@@ -8,6 +8,7 @@ import threading
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -99,7 +100,7 @@ def business_calendar_for_region(region_id: int | None) -> clock.BusinessCalenda
 
 def ticket_region_id(ticket: Ticket) -> int | None:
     """The region whose calendar a ticket's clocks use: the service's, else the customer's (SPEC §6)."""
-    if ticket.service_id is not None:
+    if ticket.service is not None:
         return ticket.service.region_id
     return ticket.customer.region_id
 
@@ -159,10 +160,10 @@ def stage_target(stage: str, region_id: int | None) -> TimedTarget | None:
         row = StageTarget.objects.filter(stage=stage).first()
         return (row.amount, row.unit, row.clock) if row else None
 
-    found = _memoised(("stage", stage), build)
+    found = cast("tuple[int, str, str] | None", _memoised(("stage", stage), build))
     if found is None:
         return None
-    amount, unit, kind = found  # type: ignore[misc]
+    amount, unit, kind = found
     return TimedTarget(clock.Target(amount, clock.TargetUnit(unit)), clock_of(kind, region_id))
 
 

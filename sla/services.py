@@ -6,6 +6,7 @@ so that the transition saves the ticket once. All date arithmetic goes through `
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import holidays
 from django.conf import settings
@@ -54,7 +55,7 @@ def _replay_pauses(ticket: Ticket, moment: dt.datetime, timed: TimedTarget) -> d
         return moment
     finished = SlaPause.objects.filter(ticket=ticket, ended_at__isnull=False).order_by("started_at")
     for started_at, ended_at in finished.values_list("started_at", "ended_at"):
-        moment = clock.deadline_after_pause(moment, started_at, ended_at, timed.clock)
+        moment = clock.deadline_after_pause(moment, started_at, cast(dt.datetime, ended_at), timed.clock)
     return moment
 
 

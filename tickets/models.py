@@ -616,7 +616,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def region_time_zone(self) -> str:
         """The zone the ticket's clocks run in: the service's region, else the customer's, else Jakarta."""
-        region = (self.service.region if self.service_id else None) or self.customer.region
+        region = (self.service.region if self.service is not None else None) or self.customer.region
         return region.timezone if region else settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]
 
 

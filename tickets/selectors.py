@@ -41,7 +41,7 @@ def visible_tickets(*, viewer: AbstractBaseUser) -> QuerySet[Ticket]:
     if getattr(viewer, "is_superuser", False) or roles_of(viewer) & ALL_TICKETS_ROLES:
         return queryset
     if Role.TECHNICIAN in roles_of(viewer):
-        teams = Team.objects.filter(members=viewer).values("id")
+        teams = Team.objects.filter(members__pk=viewer.pk).values("id")
         return queryset.filter(Q(team__in=teams) | Q(assignee=viewer))
     return queryset.none()
 

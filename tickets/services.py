@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import pghistory
 import structlog
@@ -412,7 +412,7 @@ def _actor_teams(actor: AbstractBaseUser | None) -> set[int]:
         return set()
     cached = getattr(actor, "_helpdesk_team_ids", None)
     if cached is None:
-        cached = set(Team.objects.filter(members=actor).values_list("id", flat=True))
+        cached = set(Team.objects.filter(members__pk=actor.pk).values_list("id", flat=True))
         actor._helpdesk_team_ids = cached  # type: ignore[attr-defined]
     return cached
 
@@ -627,7 +627,7 @@ def _do_resolve(
 
     rca_ref = data.get("rca")
     if isinstance(rca_ref, Mapping):
-        rca = reports_services.rca_create(author=actor, data=rca_ref)
+        rca = reports_services.rca_create(author=actor, data=dict(rca_ref))
     elif rca_ref not in (None, ""):
         try:
             rca = RootCauseAnalysis.objects.get(pk=int(str(rca_ref)))
@@ -655,13 +655,14 @@ def _do_confirm(
     change.fields.append("confirmed_at")
     if data.get("csat") not in (None, ""):
         # A rating given with the confirmation (the agent on the phone, or the portal) is kept with it.
-        csat, nps, comment = data.get("csat"), data.get("nps"), str(data.get("comment") or "")
+        csat: Any = data.get("csat")  # checked by rating_record
+        nps, comment = data.get("nps"), str(data.get("comment") or "")
         via = "portal" if actor is None else "agent"
-        change.after_save.append(
-            lambda saved: reports_services.rating_record(
-                ticket=saved, csat=csat, nps=nps, comment=comment, via=via
-            )
-        )
+
+        def record_rating(saved: Ticket) -> None:
+            reports_services.rating_record(ticket=saved, csat=csat, nps=nps, comment=comment, via=via)
+
+        change.after_save.append(record_rating)
 
 
 def _do_reject(
@@ -931,7 +932,7 @@ def attachment_add(
             content_type=content_type or "application/octet-stream",
             size=upload.size,
             is_public=is_public,
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_by=cast(Any, actor) if getattr(actor, "pk", None) else None,
         )
         attachment.file.save(safe_name, upload, save=False)
         attachment.save()

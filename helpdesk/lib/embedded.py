@@ -31,3 +31,16 @@ def embedded_database(name: str = "helpdesk") -> dict[str, Any]:
         "HOST": str(info.socket_dir) if info.socket_dir else "127.0.0.1",
         "PORT": str(info.port or ""),
     }
+
+
+def stop_embedded_database() -> bool:
+    """Stop the embedded server if it runs (`dev.py start` calls this when web, worker and beat have
+    stopped). True if it was running."""
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import, as pgserver runs it
+
+    if not (DATA_DIR / "postmaster.pid").exists():
+        return False
+    # As root, pgserver runs the server as its own system user, which pg_ctl must run as too.
+    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=user)
+    return True

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from django.utils.functional import Promise
+
 
 class DomainError(Exception):
     """A refusal the user should understand: what was refused and why."""
@@ -15,10 +17,10 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Promise,
         *,
         code: str | None = None,
-        fields: Mapping[str, Sequence[str]] | None = None,
+        fields: Mapping[str, Sequence[str | Promise]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = str(message)
