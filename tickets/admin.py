@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from tickets.models import Attachment, CategoryRoute, Customer, Region, Service, Team, Ticket, TicketMessage
+from tickets.models import (
+    Attachment,
+    CategoryRoute,
+    Customer,
+    InboundEmail,
+    Region,
+    Service,
+    Team,
+    Ticket,
+    TicketMessage,
+)
 
 
 @admin.register(Region)
@@ -80,3 +90,19 @@ class AttachmentAdmin(TicketAdmin):
     list_filter = ["content_type"]
     search_fields = ["ticket__number", "original_name"]
     list_select_related = ["ticket"]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """What became of each email read from the complaints mailbox. A record, never edited here."""
+
+    list_display = ["received_at", "sender", "subject", "outcome", "ticket", "reason"]
+    list_filter = ["outcome"]
+    search_fields = ["sender", "subject", "message_id"]
+    raw_id_fields = ["ticket"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

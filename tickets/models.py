@@ -643,6 +643,46 @@ class TicketSearch(models.Model):
         return str(self.ticket_id)
 
 
+class InboundOutcome(models.TextChoices):
+    CREATED = "created", _("New ticket")
+    THREADED = "threaded", _("Added to its ticket")
+    IGNORED = "ignored", _("Ignored")
+
+
+class InboundEmail(models.Model):
+    """One email read from the complaints mailbox (SPEC §3) and what became of it: a new ticket, a
+    message on the ticket it answers, or nothing (an automatic reply, a bounce, no sender). Each message
+    is handled once: `message_id` is unique, so reading the mailbox again changes nothing."""
+
+    message_id = models.CharField(_("message ID"), max_length=255)
+    sender = models.EmailField(_("sender"), blank=True, default="")
+    subject = models.CharField(_("subject"), max_length=255, blank=True, default="")
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=InboundOutcome.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below: ignored mail has none
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="inbound_email_once")]
+        indexes = [
+            models.Index(fields=["ticket"], name="inbound_email_ticket", condition=Q(ticket__isnull=False))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.outcome})"
+
+
 class MessageKind(models.TextChoices):
     REPLY = "reply", _("Public reply")
     NOTE = "note", _("Internal note")

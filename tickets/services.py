@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation import services as escalation_services
+from escalation.models import NotificationChannel
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.contact import normalise_email, normalise_phone
 from helpdesk.lib.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
@@ -66,6 +67,7 @@ class Via:
 
     STAFF = "staff"
     PORTAL = "portal"
+    EMAIL = "email"
     SYSTEM = "system"
 
 
@@ -241,7 +243,8 @@ def _next_ticket_number() -> str:
 def _actor_context(actor: AbstractBaseUser | None, via: str) -> dict[str, Any]:
     return {
         "user": getattr(actor, "pk", None),
-        "username": getattr(actor, "username", None) or ("customer" if via == Via.PORTAL else "system"),
+        "username": getattr(actor, "username", None)
+        or ("customer" if via in (Via.PORTAL, Via.EMAIL) else "system"),
         "via": via,
     }
 
@@ -389,6 +392,44 @@ def ticket_file_from_portal(
             via=Via.PORTAL,
             now=now,
         )
+
+
+def ticket_customer_message(
+    *, ticket: Ticket, body: str, channel: str = Channel.EMAIL, now: dt.datetime | None = None
+) -> TicketMessage:
+    """The customer writes again about their ticket (an email reply): the text joins the ticket's thread,
+    a clock paused to wait for the customer runs again, and whoever holds the ticket is told in their
+    inbox. Any stage but closed (a closed ticket is answered with a new complaint)."""
+    now = now or timezone.now()
+    limit = settings.HELPDESK["MESSAGE_MAX_LENGTH"]
+    text = (body or "").replace("\x00", "").strip()
+    if len(text) > limit:
+        text = text[: limit - 2].rstrip() + " …"
+    text = clean_text(text, field="body", max_length=limit)
+    context = _actor_context(None, Via.EMAIL)
+    with transaction.atomic(), pghistory.context(**context, action="customer_message"):
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        if locked.stage == Stage.CLOSED:
+            raise NotAllowedNow(_("This ticket is closed."))
+        message = TicketMessage.objects.create(
+            ticket=locked, kind=MessageKind.CUSTOMER, channel=channel, body=text
+        )
+        fields = sla.sla_resumed(locked, at=now, actor_id=None) if locked.paused else []
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+        else:
+            pghistory.create_event(locked, label="acted")
+        if locked.assignee_id is not None:
+            escalation_services.notify_staff(
+                users=[locked.assignee],
+                template="ticket_customer_message",
+                ticket=locked,
+                context={"number": locked.number, "resumed": bool(fields)},
+                dedupe_key=f"customer-message:{message.pk}",
+                channels=(NotificationChannel.INBOX,),
+            )
+    log.info("ticket_customer_message", number=locked.number, channel=channel, resumed=bool(fields))
+    return message
 
 
 # --- The transition function ---------------------------------------------------------------------------

@@ -233,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The complaints mailbox (HELPDESK["INBOUND_EMAIL"]); does nothing until one is configured.
+    "inbound-email-fetch": {
+        "task": "tickets.tasks.inbound_email_fetch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "holidays-refresh": {
         "task": "sla.tasks.holidays_refresh",
         "schedule": crontab(minute=30, hour=0, day_of_month=1),
@@ -337,6 +343,17 @@ HELPDESK = {
     "DEFAULT_PHONE_REGION": "ID",
     "DESCRIPTION_MAX_LENGTH": 10_000,
     "MESSAGE_MAX_LENGTH": 10_000,
+    # The complaints mailbox (SPEC §3), read every minute by beat when IMAP_HOST is set (tickets.inbound).
+    # Mail to it has no category: new tickets take CATEGORY until an agent routes them.
+    "INBOUND_EMAIL": {
+        "IMAP_HOST": env.str("INBOUND_IMAP_HOST", default=""),
+        "IMAP_PORT": env.int("INBOUND_IMAP_PORT", default=993),
+        "IMAP_USER": env.str("INBOUND_IMAP_USER", default=""),
+        "IMAP_PASSWORD": env.str("INBOUND_IMAP_PASSWORD", default=""),
+        "IMAP_FOLDER": env.str("INBOUND_IMAP_FOLDER", default="INBOX"),
+        "BATCH": env.int("INBOUND_IMAP_BATCH", default=200),
+        "CATEGORY": env.str("INBOUND_EMAIL_CATEGORY", default="network"),
+    },
     "ATTACHMENT_ALLOWED_TYPES": {
         "application/pdf": [".pdf"],
         "image/png": [".png"],
