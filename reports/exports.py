@@ -8,12 +8,17 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import structlog
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from reports.models import CapaStatus, MonthlyReport
 from tickets.models import Category, Channel, Classification, ServiceKind
+
+log = structlog.get_logger(__name__)
 
 COLOURS = ["#1f5fa8", "#e07b1a", "#2a9d5b", "#c23b3b", "#7a4fb0", "#8c6d31"]
 
@@ -338,3 +343,28 @@ def monthly_pdf(report: MonthlyReport) -> bytes:
     }
     html = render_to_string("reports/monthly_pdf.html", context)
     return HTML(string=html).write_pdf()
+
+
+# A rendered PDF is kept this long. Its key names the snapshot's build time and the language, so a
+# rebuilt snapshot or another language is rendered afresh; after a deploy that changes the layout, old
+# PDFs are served at most this long.
+PDF_CACHE_SECONDS = 24 * 3600
+
+
+def monthly_pdf_cached(report: MonthlyReport) -> bytes:
+    """`monthly_pdf`, rendered once per snapshot and language (several seconds for a month of charts)
+    and then served from the cache. A cache that is away only costs the rendering."""
+    key = f"reports:monthly-pdf:{report.pk}:{report.built_at.timestamp():.6f}:{translation.get_language()}"
+    try:
+        pdf = cache.get(key)
+    except Exception:  # the cache's server is away: render, as without a cache
+        log.warning("monthly_pdf_cache_unavailable", report=str(report))
+        pdf = None
+    if isinstance(pdf, bytes):
+        return pdf
+    pdf = monthly_pdf(report)
+    try:
+        cache.set(key, pdf, timeout=PDF_CACHE_SECONDS)
+    except Exception:
+        log.warning("monthly_pdf_cache_unavailable", report=str(report))
+    return pdf

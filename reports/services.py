@@ -618,7 +618,7 @@ def monthly_report_send(*, report_id: int, now: dt.datetime | None = None) -> in
         report.emailed_at = now
         report.save(update_fields=["emailed_at"])
         key = recap.month_key(report.month)
-        pdf = exports.monthly_pdf(report)
+        pdf = exports.monthly_pdf_cached(report)  # the managers' downloads in this language reuse it
         subject = _("Monthly complaint report %(month)s") % {"month": key}
         body = _(
             "The monthly complaint recap for %(month)s is attached (PDF). "

@@ -207,7 +207,7 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", exports.monthly_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.monthly_xlsx),
-    "pdf": ("application/pdf", exports.monthly_pdf),
+    "pdf": ("application/pdf", exports.monthly_pdf_cached),
 }
 
 

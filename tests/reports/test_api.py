@@ -78,6 +78,46 @@ def test_format_parameter_downloads_the_same_snapshot(
     assert response.content.startswith(head)
 
 
+def test_the_pdf_is_rendered_once_per_snapshot_and_language_and_without_a_cache_still_served(
+    api: Any, staff: Staff, snapshot: Any, monkeypatch: Any
+) -> None:
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from reports import exports
+
+    cache.clear()
+    rendered: list[str] = []
+    real = exports.monthly_pdf
+
+    def counting(report: Any) -> bytes:
+        rendered.append(translation.get_language())
+        return real(report)
+
+    monkeypatch.setattr(exports, "monthly_pdf", counting)
+    client = api(staff.analyst)
+    url = "/api/reports/monthly/2026-01/?format=pdf"
+    first = client.get(url)
+    assert client.get(url).content == first.content
+    assert rendered == ["en"]
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="id").status_code == 200
+    assert rendered == ["en", "id"]
+    # A rebuilt snapshot is a new PDF.
+    monthly_report_build(month=JANUARY, now=wib(2026, 2, 2, 1), rebuild=True)
+    assert client.get(url).status_code == 200
+    assert rendered == ["en", "id", "en"]
+
+    def away(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache server away")
+
+    monkeypatch.setattr(cache, "get", away)
+    monkeypatch.setattr(cache, "set", away)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    assert rendered == ["en", "id", "en", "en"]
+
+
 def test_missing_snapshot_bad_month_and_bad_format_have_the_error_shape(
     api: Any, staff: Staff, snapshot: Any
 ) -> None:
