@@ -116,7 +116,7 @@ def _body_text(message: EmailMessage) -> str:
         return ""
     try:
         content = body.get_content()
-    except (LookupError, ValueError):  # an unknown charset or a broken encoding
+    except Exception:  # an unknown charset, a broken encoding, a part no content manager reads
         payload = body.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if not isinstance(content, str):
@@ -204,6 +204,12 @@ def email_ingest(raw: bytes, *, now: dt.datetime | None = None) -> InboundEmail:
     except IntegrityError:
         # Another poller handled the same message at the same moment: its record stands.
         return InboundEmail.objects.get(message_id=message.message_id)
+    except DomainError as refusal:
+        # The desk refused what the mail asked (its ticket closed meanwhile, a field it cannot accept):
+        # recorded as such, so that the message is not tried again every minute for ever.
+        record.outcome, record.ticket = InboundOutcome.IGNORED, None
+        record.reason = (_("Not recorded: %(why)s") % {"why": refusal.message})[:200]
+        record.save()
     log.info("inbound_email", outcome=record.outcome, ticket=getattr(record.ticket, "number", None))
     return record
 

@@ -166,6 +166,25 @@ def test_machine_mail_and_mail_without_a_sender_are_ignored(sender: str, headers
     assert not Ticket.objects.exists()
 
 
+def test_mail_the_desk_refuses_is_recorded_as_such_and_not_tried_again(monkeypatch: Any) -> None:
+    from helpdesk.lib.errors import InvalidInput
+
+    def refuse(**kwargs: Any) -> Ticket:
+        raise InvalidInput("The complaint cannot be recorded.")
+
+    monkeypatch.setattr(services, "ticket_create", refuse)
+    box = FakeMailbox([FakeMail("7", mail())])
+    assert inbound.email_fetch(mailbox=box) == {"ignored": 1}
+    assert box.seen == ["7"]
+    record = InboundEmail.objects.get()
+    assert (record.outcome, record.ticket, record.reason) == (
+        "ignored",
+        None,
+        "Not recorded: The complaint cannot be recorded.",
+    )
+    assert not Ticket.objects.exists()
+
+
 def test_html_only_mail_is_read_as_text_and_mail_without_message_id_is_still_handled_once() -> None:
     raw = mail(
         html="<html><style>p{color:red}</style><body><p>Tagihan &amp; paket</p><p>salah</p></body></html>",
