@@ -225,6 +225,9 @@ class VerifyForm(ActionForm):
     classification = forms.ChoiceField(
         label=_("Classification"), choices=[("", "—"), *Classification.choices], required=False
     )
+    category = forms.ChoiceField(
+        label=_("Category (correct it if needed)"), choices=Category.choices, required=False
+    )
     note = _text(_("Note (required when the service is not active or the bill is overdue)"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -241,12 +244,14 @@ class VerifyForm(ActionForm):
                 "billing": billing
             }
         self.fields["classification"].initial = self.ticket.classification
+        self.fields["category"].initial = self.ticket.category
 
     def data_for_service(self) -> dict[str, Any]:
         return {
             "service_status_checked": self.cleaned_data["service_status_checked"],
             "billing_checked": self.cleaned_data["billing_checked"],
             "classification": self.cleaned_data["classification"],
+            "category": self.cleaned_data["category"],
             "note": self.cleaned_data["note"],
         }
 

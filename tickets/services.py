@@ -579,9 +579,15 @@ def _do_verify(
     ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change
 ) -> None:
     errors: dict[str, list[str]] = {}
-    classification = ""
+    classification = category = ""
     try:
         classification = _choice(data.get("classification"), Classification, field="classification")
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    # Verification may correct what the complaint is about (a mail's or a hurried call's category), before
+    # dispatch routes it by category to a team.
+    try:
+        category = _choice(data.get("category"), Category, field="category", required=False)
     except InvalidInput as exc:
         errors.update(exc.fields)
     # SPEC §5: verification looks at BOTH the service status and the billing standing.
@@ -608,6 +614,9 @@ def _do_verify(
         raise InvalidInput(_("The ticket cannot be verified yet."), fields=errors)
     old_classification = ticket.classification
     ticket.classification = classification
+    if category and category != ticket.category:
+        ticket.category = category
+        change.fields.append("category")
     ticket.service_status_checked = True
     ticket.billing_checked = True
     ticket.verified_service_status = service.status if service else ""

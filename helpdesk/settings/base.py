@@ -344,7 +344,7 @@ HELPDESK = {
     "DESCRIPTION_MAX_LENGTH": 10_000,
     "MESSAGE_MAX_LENGTH": 10_000,
     # The complaints mailbox (SPEC §3), read every minute by beat when IMAP_HOST is set (tickets.inbound).
-    # Mail to it has no category: new tickets take CATEGORY until an agent routes them.
+    # Mail to it has no category: new tickets take CATEGORY, which verification corrects if need be.
     "INBOUND_EMAIL": {
         "IMAP_HOST": env.str("INBOUND_IMAP_HOST", default=""),
         "IMAP_PORT": env.int("INBOUND_IMAP_PORT", default=993),

@@ -282,3 +282,35 @@ def test_without_a_mailbox_configured_the_periodic_job_connects_to_nothing(monke
     assert inbound_email_fetch() == {}
     with pytest.raises(Exception, match="No mailbox configured"):
         call_command("email_fetch")
+
+
+def test_verification_corrects_the_category_of_a_mail_so_dispatch_routes_it_right(
+    staff: Staff, api: Any
+) -> None:
+    ticket = inbound.email_ingest(mail(subject="Tagihan ganda", text="Saya ditagih dua kali.")).ticket
+    assert ticket is not None and ticket.category == "network"  # INBOUND_EMAIL["CATEGORY"]
+    checks = {"classification": "minor", "service_status_checked": True, "billing_checked": True}
+
+    refused = api(staff.support).post(
+        f"/api/tickets/{ticket.number}/verify/", {**checks, "category": "gossip"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "category" in refused.json()["fields"]
+
+    done = api(staff.support).post(
+        f"/api/tickets/{ticket.number}/verify/", {**checks, "category": "billing"}, format="json"
+    )
+    assert done.status_code == 200, done.json()
+    assert done.json()["category"] == "billing"
+    ticket = services.ticket_act(
+        ticket=Ticket.objects.get(pk=ticket.pk), actor=staff.supervisor, action="dispatch", data={}
+    ).ticket
+    assert ticket.team is not None and ticket.team.name == "Billing & Account"
+    # The history says who changed the category.
+    from tickets.selectors import ticket_history
+
+    changed = [entry for entry in ticket_history(ticket=ticket) if "category" in entry.changes]
+    assert [(e.changes["category"]["before"], e.changes["category"]["after"]) for e in changed][-1] == (
+        "network",
+        "billing",
+    )

@@ -285,6 +285,9 @@ class NoteInput(serializers.Serializer):
 
 class VerifyInput(serializers.Serializer):
     classification = serializers.ChoiceField(choices=Classification.choices)
+    category = serializers.ChoiceField(
+        choices=Category.choices, required=False, help_text="Corrects the category before dispatch routes it."
+    )
     service_status_checked = serializers.BooleanField()
     billing_checked = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
