@@ -166,22 +166,16 @@ def test_machine_mail_and_mail_without_a_sender_are_ignored(sender: str, headers
     assert not Ticket.objects.exists()
 
 
-def test_mail_the_desk_refuses_is_recorded_as_such_and_not_tried_again(monkeypatch: Any) -> None:
-    from helpdesk.lib.errors import InvalidInput
-
-    def refuse(**kwargs: Any) -> Ticket:
-        raise InvalidInput("The complaint cannot be recorded.")
-
-    monkeypatch.setattr(services, "ticket_create", refuse)
+def test_mail_the_desk_refuses_is_recorded_as_such_and_not_tried_again(settings: Any) -> None:
+    # A category the desk does not know (a misconfigured INBOUND_EMAIL_CATEGORY): ticket_create refuses.
+    settings.HELPDESK = {**settings.HELPDESK, "INBOUND_EMAIL": {**settings.HELPDESK["INBOUND_EMAIL"]}}
+    settings.HELPDESK["INBOUND_EMAIL"]["CATEGORY"] = "gossip"
     box = FakeMailbox([FakeMail("7", mail())])
     assert inbound.email_fetch(mailbox=box) == {"ignored": 1}
     assert box.seen == ["7"]
     record = InboundEmail.objects.get()
-    assert (record.outcome, record.ticket, record.reason) == (
-        "ignored",
-        None,
-        "Not recorded: The complaint cannot be recorded.",
-    )
+    assert (record.outcome, record.ticket) == ("ignored", None)
+    assert record.reason == "Not recorded: The complaint cannot be recorded; see the messages for each field."
     assert not Ticket.objects.exists()
 
 
@@ -246,28 +240,31 @@ class FakeMailbox:
 
 
 def test_the_poller_marks_read_what_it_handled_and_leaves_a_failure_unread(monkeypatch: Any) -> None:
+    from django.core.files.storage import FileSystemStorage
+
+    photo = (("foto.png", "image/png", PNG),)
     box = FakeMailbox(
         [
             FakeMail("1", mail(message_id="<a@x>")),
-            FakeMail("2", mail(message_id="<b@x>", sender="bad@contoh.co.id")),
+            FakeMail("2", mail(message_id="<b@x>", sender="other@contoh.co.id", attachments=photo)),
             FakeMail("3", mail(message_id="<c@x>", headers={"Auto-Submitted": "auto-replied"})),
         ]
     )
-    real_create = services.ticket_create
 
-    def failing_for_bad(**kwargs: Any) -> Ticket:
-        if kwargs["contact_email"] == "bad@contoh.co.id":
-            raise RuntimeError("database hiccup")
-        return real_create(**kwargs)
+    def disk_full(*args: Any, **kwargs: Any) -> str:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(services, "ticket_create", failing_for_bad)
+    # The edge fails (the disk, while saving message 2's attachment): its ticket is not kept either.
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
     assert inbound.email_fetch(mailbox=box) == {"created": 1, "failed": 1, "ignored": 1}
     assert box.seen == ["1", "3"] and box.closed
     assert not InboundEmail.objects.filter(message_id="<b@x>").exists()  # tried again next time
+    assert not Ticket.objects.filter(contact_email="other@contoh.co.id").exists()
 
-    monkeypatch.setattr(services, "ticket_create", real_create)
+    monkeypatch.undo()
     assert inbound.email_fetch(mailbox=FakeMailbox(box.mails)) == {"created": 2, "ignored": 1}
     assert Ticket.objects.count() == 2  # the first message was not handled twice
+    assert Attachment.objects.filter(ticket__contact_email="other@contoh.co.id").count() == 1
 
 
 def test_without_a_mailbox_configured_the_periodic_job_connects_to_nothing(monkeypatch: Any) -> None:
