@@ -11,9 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sla.selectors import SLA_FILTER_STATES, sla_state_q
 from tickets.models import Category, Channel, Classification, Customer, Service, Stage, Ticket
-from tickets.selectors import ticket_search_q
-
-SEARCH_MAX = 100
+from tickets.selectors import SEARCH_MAX, ticket_search_q
 
 
 class TicketFilter(django_filters.FilterSet):

@@ -35,6 +35,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from helpdesk.lib import ticket_numbers
@@ -140,11 +141,11 @@ def _automatic(message: EmailMessage, sender: str) -> str:
         if message.get(header) is not None:
             return header
     if message.get_content_type() == "multipart/report":
-        return "delivery report"
+        return _("a delivery report")
     if sender and MACHINE_SENDERS.match(sender):
-        return "machine sender"
+        return _("sent by a machine")
     if sender and sender == email.utils.parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower():
-        return "the desk's own address"
+        return _("the desk's own address")
     return ""
 
 
@@ -226,7 +227,10 @@ def _handle(message: Message, record: InboundEmail, now: dt.datetime) -> None:
         return
     ticket, closed = _replied_ticket(message)
     if ticket is not None:
-        body = new_text_of_reply(message.text) or message.subject
+        # A mail is taken whole, not refused for its length: what passes the desk's limit is cut short.
+        body = Truncator(new_text_of_reply(message.text) or message.subject).chars(
+            settings.HELPDESK["MESSAGE_MAX_LENGTH"]
+        )
         services.ticket_customer_message(ticket=ticket, body=body, now=now)
         record.outcome, record.ticket = InboundOutcome.THREADED, ticket
         record.reason = _attach(ticket, message)
@@ -243,10 +247,9 @@ def _new_ticket(message: Message, closed: Ticket | None, now: dt.datetime) -> Ti
     parts = [message.subject, message.text]
     if closed is not None:
         parts.insert(0, _("(About closed ticket %(number)s.)") % {"number": closed.number})
-    limit = settings.HELPDESK["DESCRIPTION_MAX_LENGTH"]
-    description = "\n\n".join(part for part in parts if part)
-    if len(description) > limit:
-        description = description[: limit - 2].rstrip() + " …"
+    description = Truncator("\n\n".join(part for part in parts if part)).chars(
+        settings.HELPDESK["DESCRIPTION_MAX_LENGTH"]
+    )
     sent = message.sent_at
     incident_at = sent if sent is not None and sent <= now else now
     return services.ticket_create(

@@ -401,11 +401,7 @@ def ticket_customer_message(
     a clock paused to wait for the customer runs again, and whoever holds the ticket is told in their
     inbox. Any stage but closed (a closed ticket is answered with a new complaint)."""
     now = now or timezone.now()
-    limit = settings.HELPDESK["MESSAGE_MAX_LENGTH"]
-    text = (body or "").replace("\x00", "").strip()
-    if len(text) > limit:
-        text = text[: limit - 2].rstrip() + " …"
-    text = clean_text(text, field="body", max_length=limit)
+    text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
     context = _actor_context(None, Via.EMAIL)
     with transaction.atomic(), pghistory.context(**context, action="customer_message"):
         locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)

@@ -311,3 +311,20 @@ def test_verification_corrects_the_category_of_a_mail_so_dispatch_routes_it_righ
         "network",
         "billing",
     )
+
+
+def test_a_mail_longer_than_the_desk_keeps_is_cut_short_not_refused(staff: Staff, settings: Any) -> None:
+    limit = settings.HELPDESK["DESCRIPTION_MAX_LENGTH"]
+    record = inbound.email_ingest(mail(subject="Panjang", text="kata " * limit))
+    assert record.ticket is not None
+    assert len(record.ticket.description) == limit
+    assert record.ticket.description.startswith("Panjang\n\nkata kata")
+    assert record.ticket.description.endswith("…")
+
+    sender = record.ticket.contact_email
+    reply = inbound.email_ingest(
+        mail(sender=sender, subject=f"Re: {record.ticket.number}", text="x" * 20_000, message_id="<long@x>")
+    )
+    assert reply.outcome == "threaded"
+    body = TicketMessage.objects.get(ticket=record.ticket, kind=MessageKind.CUSTOMER).body
+    assert len(body) == settings.HELPDESK["MESSAGE_MAX_LENGTH"] and body.endswith("…")
