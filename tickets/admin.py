@@ -100,6 +100,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
     list_filter = ["outcome"]
     search_fields = ["sender", "subject", "message_id"]
     raw_id_fields = ["ticket"]
+    list_select_related = ["ticket"]
 
     def has_add_permission(self, request: object) -> bool:
         return False

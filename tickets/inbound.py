@@ -84,7 +84,7 @@ def parse(raw: bytes) -> Message:
     """Read the parts of an email the desk uses. Never raises on a malformed message."""
     # policy.default makes EmailMessage objects (get_body, iter_attachments).
     message = cast(EmailMessage, BytesParser(policy=email.policy.default).parsebytes(raw))
-    message_id = " ".join(str(message.get("Message-ID", "")).split())[:255]
+    message_id = _one_line(message.get("Message-ID", ""), 255)
     if not message_id:
         message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     name, address = email.utils.parseaddr(str(message.get("From", "")))
@@ -92,7 +92,7 @@ def parse(raw: bytes) -> Message:
         sender = normalise_email(address) if address else ""
     except ValidationError:
         sender = ""
-    subject = " ".join(str(message.get("Subject", "")).split())[:255]
+    subject = _one_line(message.get("Subject", ""), 255)
     try:
         sent_at = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
     except (TypeError, ValueError, IndexError):
@@ -102,13 +102,18 @@ def parse(raw: bytes) -> Message:
     return Message(
         message_id=message_id,
         sender=sender,
-        name=" ".join(name.split())[:200],
+        name=_one_line(name, 200),
         subject=subject,
         sent_at=sent_at,
         text=_body_text(message),
         automatic=_automatic(message, sender),
         attachments=_attachments(message),
     )
+
+
+def _one_line(value: object, limit: int) -> str:
+    """A header as one line of text PostgreSQL accepts (a NUL in it is refused), at most `limit` long."""
+    return " ".join(str(value).replace("\x00", " ").split())[:limit]
 
 
 def _body_text(message: EmailMessage) -> str:

@@ -399,7 +399,10 @@ def ticket_customer_message(
 ) -> TicketMessage:
     """The customer writes again about their ticket (an email reply): the text joins the ticket's thread,
     a clock paused to wait for the customer runs again, and whoever holds the ticket is told in their
-    inbox. Any stage but closed (a closed ticket is answered with a new complaint)."""
+    inbox. Any stage but closed (a closed ticket is answered with a new complaint).
+
+    Not an action of `ticket_act`: the stage does not move and the writer is the customer, not a staff role
+    of the ACTIONS table; the row lock, the history row and the SLA call are the same."""
     now = now or timezone.now()
     text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
     context = _actor_context(None, Via.EMAIL)

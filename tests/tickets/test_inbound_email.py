@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from escalation.models import Notification
 from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
@@ -179,6 +179,29 @@ def test_mail_the_desk_refuses_is_recorded_as_such_and_not_tried_again(settings:
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("raw", "outcome"),
+    [
+        (b"\xff\xfe\x00not an email at all\x80\x81", "ignored"),
+        (b"", "ignored"),
+        (b"From: =?utf-8?q?Bu=FFdi?= <<a@@b>>\r\nSubject: hi\r\n\r\nbody", "ignored"),
+        (b"From: a@b.co.id\r\nDate: yesterday-ish\r\nSubject: hi\r\n\r\nbody", "created"),
+        (
+            b"From: a@b.co.id\r\nSubject: =?x-unknown?B?SGVsbG8=?=\r\n"
+            b"Content-Type: text/plain; charset=x-unknown\r\n\r\nHalo \xe9\xff",
+            "created",
+        ),
+        (b"From: a@b.co.id\r\nSubject: hi\x00there\r\nMessage-ID: <x\x00y>\r\n\r\nbody\x00", "created"),
+    ],
+    ids=["garbage", "empty", "unreadable sender", "bad date", "unknown charset", "NUL in headers and body"],
+)
+def test_a_malformed_message_is_recorded_never_an_error(raw: bytes, outcome: str) -> None:
+    record = inbound.email_ingest(raw)
+    assert record.outcome == outcome
+    assert InboundEmail.objects.get().pk == record.pk
+    assert inbound.email_ingest(raw).pk == record.pk  # and once only
+
+
 def test_html_only_mail_is_read_as_text_and_mail_without_message_id_is_still_handled_once() -> None:
     raw = mail(
         html="<html><style>p{color:red}</style><body><p>Tagihan &amp; paket</p><p>salah</p></body></html>",
@@ -328,3 +351,10 @@ def test_a_mail_longer_than_the_desk_keeps_is_cut_short_not_refused(staff: Staff
     assert reply.outcome == "threaded"
     body = TicketMessage.objects.get(ticket=record.ticket, kind=MessageKind.CUSTOMER).body
     assert len(body) == settings.HELPDESK["MESSAGE_MAX_LENGTH"] and body.endswith("…")
+
+
+def test_a_mailbox_that_cannot_be_reached_is_a_clear_command_error(settings: Any) -> None:
+    settings.HELPDESK = {**settings.HELPDESK, "INBOUND_EMAIL": {**settings.HELPDESK["INBOUND_EMAIL"]}}
+    settings.HELPDESK["INBOUND_EMAIL"].update(IMAP_HOST="127.0.0.1", IMAP_PORT=1)  # nothing listens there
+    with pytest.raises(CommandError, match=r"^Could not read the mailbox: "):
+        call_command("email_fetch")

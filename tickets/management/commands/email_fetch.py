@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import imaplib
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from imap_tools.errors import ImapToolsError
 
 from tickets import inbound
 
@@ -16,7 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.HELPDESK["INBOUND_EMAIL"]["IMAP_HOST"]:
             raise CommandError("No mailbox configured: set INBOUND_IMAP_HOST, _USER and _PASSWORD.")
-        counts = inbound.email_fetch()
+        try:
+            counts = inbound.email_fetch()
+        except (OSError, imaplib.IMAP4.error, ImapToolsError) as exc:  # unreachable, refused, bad login
+            raise CommandError(f"Could not read the mailbox: {exc}") from exc
         for outcome, count in sorted(counts.items()):
             self.stdout.write(f"{outcome}: {count}")
         if not counts:
