@@ -157,10 +157,10 @@ def _automatic(message: EmailMessage, sender: str) -> str:
 def _attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
     found = []
     for part in message.iter_attachments():
-        name = part.get_filename() or ""
+        name = _one_line(part.get_filename() or "", 200)
         payload = part.get_payload(decode=True)
         if name and isinstance(payload, bytes):
-            found.append((name[:200], part.get_content_type(), payload))
+            found.append((name, part.get_content_type(), payload))
     return found
 
 
