@@ -606,7 +606,7 @@ def push_response_due(ids: list[int], now: dt.datetime, *, earliest: int, latest
 TABLES = {
     "SLA events": "sla_slaevent",
     "escalations": "escalation_escalation",
-    "notifications": "escalation_notification",
+    "notifications": "notifications_notification",
     "ticket history": "tickets_tickethistory",
 }
 
@@ -701,10 +701,11 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from escalation.models import Escalation, EscalationRule, Notification, NotificationChannel
+    from escalation.models import Escalation, EscalationRule
     from escalation.services import LEVEL_ROLE
-    from escalation.sweep import DIGEST_LIST
     from helpdesk.lib.roles import Role
+    from notifications.models import Notification, NotificationChannel
+    from notifications.outbox import DIGEST_LIST
     from sla.models import SlaEvent
     from tickets.models import OPEN_STAGES, Ticket
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from escalation.models import Escalation, EscalationRule, Notification
+from escalation.models import Escalation, EscalationRule
 
 
 @admin.register(EscalationRule)
@@ -25,10 +25,3 @@ class EscalationAdmin(admin.ModelAdmin):
         "acknowledged_at",
         "acknowledged_by",
     ]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["template", "channel", "recipient", "email", "created_at", "sent_at", "attempts"]
-    list_filter = ["channel", "template"]
-    raw_id_fields = ["ticket", "recipient"]

@@ -22,6 +22,14 @@ from django.db import connection
 
 from escalation.models import Level, Trigger
 from helpdesk.lib.roles import Role
+from helpdesk.lib.vocabulary import UNCLASSIFIED_AS
+from notifications.outbox import (
+    digest_sql,
+    insert_sql,
+    staff_channels_sql,
+    staff_language_sql,
+    staff_time_zone_sql,
+)
 
 # The clock each trigger follows: its state column and deadline column on tickets_ticket.
 TRIGGER_COLUMNS = {
@@ -35,13 +43,11 @@ LEVEL_GROUP_SQL = (
 )
 
 
-# Notifications are gathered per person and statement: a statement that escalates many tickets (a mass
-# outage breaching hundreds of clocks in one minute) owes each person one email and one inbox entry
-# listing them, with at most DIGEST_LIST numbers (the escalation queue has them all), instead of one per
-# ticket; a statement with one ticket for a person owes the ordinary notification. Racing statements
-# each gather only the rows they inserted, and a digest's dedupe key names its first escalation, so every
-# escalation reaches each person once.
-DIGEST_LIST = 50
+# Notifications are gathered per person and statement (notifications.outbox.digest_sql): a statement
+# that escalates many tickets (a mass outage breaching hundreds of clocks in one minute) owes each person
+# one email and one inbox entry listing them instead of one per ticket; a statement with one ticket for a
+# person owes the ordinary notification. Racing statements each gather only the rows they inserted, and a
+# digest's dedupe key names its first escalation, so every escalation reaches each person once.
 
 
 def rules_due_sql(*, ticket: str, due_column: str) -> str:
@@ -51,16 +57,23 @@ def rules_due_sql(*, ticket: str, due_column: str) -> str:
     JOIN escalation_escalationrule r
       ON r.is_active
      AND r.trigger = %(trigger)s
-     AND r.classification = COALESCE(NULLIF({ticket}.classification, ''), 'minor')
+     AND r.classification = COALESCE(NULLIF({ticket}.classification, ''), '{UNCLASSIFIED_AS.value}')
     WHERE {ticket}.{due_column} + make_interval(mins => r.delay_minutes) <= %(now)s
     """
 
 
 def escalation_ctes(*, source: str) -> str:
-    """CTEs `raised`, `recipients`, `notified`, `escalation_mail` and `escalation_outbox` (notifications,
-    gathered per person as DIGEST_LIST says) that raise the escalations listed by
-    the CTE `source` (columns ticket_id, level) for `%(trigger)s` at `%(now)s`. Each level goes to the
-    active members of its role's group."""
+    """CTEs `raised`, `recipients`, `notified` and, through `escalation_outbox`, the notifications
+    (gathered per person) that raise the escalations listed by the CTE `source` (columns ticket_id,
+    level) for `%(trigger)s` at `%(now)s`. Each level goes to the active members of its role's group."""
+    digest = digest_sql(
+        items="escalation_items",
+        group=("user_id", "email", "language", "time_zone", "level"),
+        first=("escalation_id", "ticket_id", "number"),
+        first_order="i.escalation_id",
+        listed="jsonb_build_object('number', i.number)",
+        listed_order="i.number",
+    )
     return f"""
     raised AS (
         INSERT INTO escalation_escalation (ticket_id, level, reason, note, raised_at)
@@ -84,43 +97,31 @@ def escalation_ctes(*, source: str) -> str:
         ON CONFLICT DO NOTHING
         RETURNING 1
     ),
-    escalation_mail AS (
-        -- What each person is owed for this statement's escalations (DIGEST_LIST).
-        SELECT rc.user_id, rc.email, rc.level, count(*) AS n,
-               min(rc.escalation_id) AS first_id,
-               (array_agg(rc.ticket_id ORDER BY rc.escalation_id))[1] AS ticket_id,
-               (array_agg(rc.number ORDER BY rc.escalation_id))[1] AS number,
-               to_jsonb((array_agg(jsonb_build_object('number', rc.number)
-                                   ORDER BY rc.number))[1:{DIGEST_LIST}]) AS tickets
+    escalation_items AS (
+        SELECT rc.user_id, rc.email, {staff_language_sql("rc.user_id")} AS language,
+               {staff_time_zone_sql("rc.user_id")} AS time_zone,
+               rc.level, rc.escalation_id, rc.ticket_id, rc.number
         FROM recipients rc
-        GROUP BY rc.user_id, rc.email, rc.level
     ),
-    escalation_outbox AS (
-        INSERT INTO escalation_notification
-            (channel, recipient_id, email, language, template, context, ticket_id, dedupe_key,
-             created_at, sent_at, attempts, last_error)
-        SELECT ch.channel, m.user_id,
-               CASE WHEN ch.channel = 'email' THEN m.email ELSE '' END,
-               'id',
-               CASE WHEN m.n = 1 THEN 'escalation_raised' ELSE 'escalation_digest' END,
+    escalation_mail AS (
+        -- What each person is owed for this statement's escalations (notifications.outbox.digest_sql).
+        {digest}
+    ),
+    escalation_owed AS (
+        SELECT ch.channel, m.user_id AS recipient_id, m.email, m.language, m.time_zone,
+               CASE WHEN m.n = 1 THEN 'escalation_raised' ELSE 'escalation_digest' END AS template,
                CASE WHEN m.n = 1
-                    THEN jsonb_build_object('number', m.number, 'level', m.level, 'reason', %(trigger)s,
-                                            'note', '', 'escalation_id', m.first_id)
+                    THEN jsonb_build_object('number', m.first_number, 'level', m.level, 'reason', %(trigger)s,
+                                            'note', '', 'escalation_id', m.first_escalation_id)
                     ELSE jsonb_build_object('level', m.level, 'reason', %(trigger)s, 'count', m.n,
                                             'tickets', m.tickets)
-               END,
-               CASE WHEN m.n = 1 THEN m.ticket_id END,
+               END AS context,
+               CASE WHEN m.n = 1 THEN m.first_ticket_id END AS ticket_id,
                CASE WHEN m.n = 1 THEN 'escalation:' ELSE 'escalation-digest:' END
-                   || m.first_id || ':' || m.user_id || ':' || ch.channel,
-               %(now)s,
-               CASE WHEN ch.channel = 'inbox' THEN %(now)s END,
-               0, ''
-        FROM escalation_mail m
-        CROSS JOIN (VALUES ('email'), ('inbox')) AS ch(channel)
-        WHERE ch.channel = 'inbox' OR m.email <> ''
-        ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING id, channel
-    )
+                   || m.first_escalation_id AS dedupe_key
+        FROM escalation_mail m {staff_channels_sql()}
+    ),
+    escalation_outbox AS ({insert_sql(source="escalation_owed")})
     """
 
 

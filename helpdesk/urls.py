@@ -1,3 +1,6 @@
+"""The project's URLs: every app's pages and API, mounted by name (each app's `urls` module), so that this
+module, at the bottom of the layers, imports none of the apps above it."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -5,23 +8,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
-from helpdesk import views
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("portal.api.urls")),
     path("api/", include("tickets.api.urls")),
     path("api/", include("escalation.api.urls")),
     path("api/", include("reports.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("portal/", include("tickets.portal_urls")),
-    path("console/", include("tickets.urls")),
-    path("escalations/", include("escalation.urls")),
+    path("portal/", include("portal.urls")),
+    path("console/", include("console.urls")),
+    path("escalations/", include("console.escalation_urls")),
     path("reports/", include("reports.urls")),
-    path("", views.home, name="home"),
+    path("", include("console.home_urls")),
     path(
         "health/",
         HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),

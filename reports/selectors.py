@@ -484,6 +484,16 @@ def csi_campaign_results() -> list[dict[str, Any]]:
     ]
 
 
-def rca_categories() -> list[RootCauseCategory]:
-    """Every root-cause category (active or not: old RCAs keep theirs), by name, for the RCA filter."""
-    return list(RootCauseCategory.objects.order_by("name"))
+def rca_categories(*, active_only: bool = False) -> list[RootCauseCategory]:
+    """The root-cause categories by name: every one for the RCA filter (old RCAs keep theirs), only the
+    active ones for a new RCA."""
+    categories = RootCauseCategory.objects.order_by("name")
+    return list(categories.filter(is_active=True) if active_only else categories)
+
+
+def recent_rcas(*, now: dt.datetime, days: int = 30, limit: int = 20) -> list[RootCauseAnalysis]:
+    """Root cause analyses written lately, newest first: a ticket of the same incident can share one."""
+    since = now - dt.timedelta(days=days)
+    return list(
+        RootCauseAnalysis.objects.filter(created_at__gte=since).order_by("-created_at", "-id")[:limit]
+    )

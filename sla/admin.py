@@ -10,23 +10,10 @@ from sla.models import (
     StageTarget,
     WorkingHours,
 )
-from sla.services import sla_config_changed
 
 
 class ConfigAdmin(admin.ModelAdmin):
-    """Any change to SLA configuration invalidates the calendars and policies every process memoises."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        sla_config_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        sla_config_changed()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        sla_config_changed()
+    """SLA configuration. Saving it invalidates what every process memoises by itself (sla.config)."""
 
 
 class WorkingHoursInline(admin.TabularInline):

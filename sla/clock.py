@@ -46,6 +46,7 @@ __all__ = [
     "TargetUnit",
     "TwentyFourSeven",
     "add_business_time",
+    "add_elapsed",
     "business_time_between",
     "deadline",
     "deadline_after_pause",
@@ -437,6 +438,12 @@ def business_time_between(start: datetime, end: datetime, clock: Clock) -> timed
             break
         total += min(span_end, end_us) - span_start
     return timedelta(microseconds=total)
+
+
+def add_elapsed(start: datetime, duration: timedelta) -> datetime:
+    """`start` plus `duration` of plain elapsed time (a window that runs day and night, such as the
+    customer's time to confirm a fix), in UTC."""
+    return _from_us(_to_us("start", start) + _duration_us(duration))
 
 
 def deadline(start: datetime, target: Target, clock: Clock) -> datetime:

@@ -11,7 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Classification, CustomerTier, Stage, validate_time_zone
+from helpdesk.lib.vocabulary import Classification, CustomerTier, Stage
+from helpdesk.lib.zones import validate_time_zone
+from sla.config import ConfigManager
 
 
 class Weekday(models.IntegerChoices):
@@ -52,6 +54,8 @@ class BusinessCalendar(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("business calendar")
@@ -73,6 +77,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
+
+    objects = ConfigManager()
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
@@ -102,6 +108,8 @@ class CalendarDay(models.Model):
     end = models.TimeField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
 
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["calendar", "date"]
         verbose_name = _("calendar exception")
@@ -130,6 +138,8 @@ class PublicHoliday(models.Model):
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=16, default="public")
+
+    objects = ConfigManager()
 
     class Meta:
         ordering = ["date"]
@@ -172,6 +182,8 @@ class SlaPolicy(models.Model):
     resolution_clock = models.CharField(_("clock"), max_length=16, choices=ClockKind.choices)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["tier", "classification"]
         verbose_name = _("SLA policy")
@@ -191,6 +203,8 @@ class StageTarget(models.Model):
     amount = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
     unit = models.CharField(_("unit"), max_length=16, choices=TargetUnitChoice.choices)
     clock = models.CharField(_("clock"), max_length=16, choices=ClockKind.choices)
+
+    objects = ConfigManager()
 
     class Meta:
         ordering = ["stage"]

@@ -4,17 +4,17 @@ decides whether a ticket is on time, at risk or breached (`sla_state_q`, `annota
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
 from sla import clock
+from sla.config import memoised
 from sla.models import (
     BusinessCalendar,
     CalendarDay,
@@ -26,32 +26,6 @@ from sla.models import (
     WorkingHours,
 )
 from tickets.models import Classification, CustomerTier, SlaState, Stage, Ticket
-
-CONFIG_VERSION_KEY = "sla:config-version"
-_memo_lock = threading.Lock()
-_memo: dict[tuple[object, ...], object] = {}
-
-
-def config_version() -> int:
-    """A number that changes whenever calendars, holidays or policies change (see sla.services)."""
-    version = cache.get(CONFIG_VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(CONFIG_VERSION_KEY, version, timeout=None)
-    return int(version)
-
-
-def _memoised(key: tuple[object, ...], build: object) -> object:
-    full_key = (config_version(), *key)
-    with _memo_lock:
-        if full_key in _memo:
-            return _memo[full_key]
-    value = build()  # type: ignore[operator]
-    with _memo_lock:
-        if len(_memo) > 256:
-            _memo.clear()
-        _memo[full_key] = value
-    return value
 
 
 def _build_calendar(calendar: BusinessCalendar) -> clock.BusinessCalendar:
@@ -90,12 +64,12 @@ def business_calendar_for_region(region_id: int | None) -> clock.BusinessCalenda
             calendar = BusinessCalendar.objects.filter(is_default=True).first()
         if calendar is None:
             return clock.BusinessCalendar(
-                tz=zoneinfo.ZoneInfo(settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]),
+                tz=zoneinfo.ZoneInfo(default_time_zone()),
                 closed_dates=frozenset(PublicHoliday.objects.values_list("date", flat=True)),
             )
         return _build_calendar(calendar)
 
-    return _memoised(("calendar", region_id), build)  # type: ignore[return-value]
+    return memoised(("calendar", region_id), build)
 
 
 def ticket_region_id(ticket: Ticket) -> int | None:
@@ -103,6 +77,38 @@ def ticket_region_id(ticket: Ticket) -> int | None:
     if ticket.service is not None:
         return ticket.service.region_id
     return ticket.customer.region_id
+
+
+def default_time_zone() -> str:
+    return str(settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"])
+
+
+def region_time_zones() -> dict[int, str]:
+    """Each region's zone by id (a handful of rows, memoised with the rest of the configuration)."""
+
+    def build() -> dict[int, str]:
+        regions = apps.get_model("tickets", "Region")._default_manager
+        return dict(regions.values_list("id", "timezone"))
+
+    return memoised(("region-zones",), build)
+
+
+def time_zone_of(*, service: Any = None, customer: Any = None, region_id: int | None = None) -> str:
+    """The one place that says which zone a complaint lives in (SPEC §6): its service's region, else its
+    customer's, else the region given (a new customer's, typed in the same form), else Jakarta. A
+    ticket keeps the answer (`Ticket.time_zone`, set when its clocks start)."""
+    for candidate in (getattr(service, "region_id", None), getattr(customer, "region_id", None), region_id):
+        if candidate is not None:
+            return region_time_zones().get(candidate, default_time_zone())
+    return default_time_zone()
+
+
+def confirmation_due(ticket: Ticket) -> dt.datetime | None:
+    """Until when the customer may confirm or reject a fix (SPEC §5 stage 5), or None if not resolved."""
+    if ticket.resolved_at is None:
+        return None
+    window = dt.timedelta(hours=settings.HELPDESK["CONFIRMATION_WINDOW_HOURS"])
+    return clock.add_elapsed(ticket.resolved_at, window)
 
 
 def clock_of(kind: str, region_id: int | None) -> clock.Clock:
@@ -132,7 +138,7 @@ def _policy_row(classification: str, tier: str) -> SlaPolicy | None:
             or SlaPolicy.objects.filter(classification=classification, tier=CustomerTier.REGULAR).first()
         )
 
-    return _memoised(("policy", classification, tier), build)  # type: ignore[return-value]
+    return memoised(("policy", classification, tier), build)
 
 
 def policy_targets(*, classification: str, tier: str, region_id: int | None) -> PolicyTargets:
@@ -160,7 +166,7 @@ def stage_target(stage: str, region_id: int | None) -> TimedTarget | None:
         row = StageTarget.objects.filter(stage=stage).first()
         return (row.amount, row.unit, row.clock) if row else None
 
-    found = cast("tuple[int, str, str] | None", _memoised(("stage", stage), build))
+    found = memoised(("stage", stage), build)
     if found is None:
         return None
     amount, unit, kind = found

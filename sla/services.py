@@ -10,19 +10,19 @@ from typing import cast
 
 import holidays
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from sla import clock
+from sla.config import config_changed
 from sla.models import PublicHoliday, SlaPause
 from sla.selectors import (
-    CONFIG_VERSION_KEY,
     NEXT_STAGE,
     PolicyTargets,
     TimedTarget,
     policy_targets,
     stage_target,
     ticket_region_id,
+    time_zone_of,
 )
 from sla.sweep import SweepResult, run_sweep
 from tickets.models import SlaState, Stage, Ticket
@@ -32,11 +32,9 @@ RESOLUTION_FIELDS = ["resolution_due", "resolution_risk_at", "resolution_sla"]
 
 
 def sla_config_changed() -> None:
-    """Invalidate every process's memoised calendars and policies (called when an admin edits them)."""
-    try:
-        cache.incr(CONFIG_VERSION_KEY)
-    except ValueError:
-        cache.set(CONFIG_VERSION_KEY, 2, timeout=None)
+    """Invalidate every process's memoised calendars and policies (sla.config; model writes do it by
+    themselves, SQL written by hand calls this)."""
+    config_changed()
 
 
 def _at_risk_fraction() -> float:
@@ -67,7 +65,9 @@ def _schedule(ticket: Ticket, start: dt.datetime, timed: TimedTarget) -> tuple[d
 
 
 def sla_start(ticket: Ticket, *, now: dt.datetime) -> list[str]:
-    """A new ticket: both clocks start at the report time (SPEC §6); the verification target at receipt."""
+    """A new ticket: both clocks start at the report time (SPEC §6); the verification target at receipt.
+    The ticket learns the zone it lives in."""
+    ticket.time_zone = time_zone_of(service=ticket.service, customer=ticket.customer)
     targets = _targets(ticket)
     ticket.first_response_due, ticket.first_response_risk_at = _schedule(
         ticket, ticket.reported_at, targets.response
@@ -77,7 +77,7 @@ def sla_start(ticket: Ticket, *, now: dt.datetime) -> list[str]:
     )
     ticket.response_sla = SlaState.OK
     ticket.resolution_sla = SlaState.OK
-    return [*RESPONSE_FIELDS, *RESOLUTION_FIELDS, *sla_stage_entered(ticket, now)]
+    return ["time_zone", *RESPONSE_FIELDS, *RESOLUTION_FIELDS, *sla_stage_entered(ticket, now)]
 
 
 def sla_reclassified(ticket: Ticket) -> list[str]:
@@ -234,7 +234,7 @@ def holidays_refresh(*, years: list[int]) -> int:
                     )
                     created += int(was_created)
     if created:
-        transaction.on_commit(sla_config_changed)
+        sla_config_changed()
     return created
 
 

@@ -12,7 +12,7 @@ come from `escalation.sweep.escalate_breaches`. The marking statements write the
 themselves, one insert per batch, instead of pghistory's per-row trigger (see `skip_history_trigger`).
 A ticket nobody holds warns its team's supervisors (every member of a team without one), not the whole
 floor. What a statement owes one person is gathered into one email and one inbox entry (a digest listing
-the tickets when there are several; see `escalation.sweep.DIGEST_LIST`).
+the tickets when there are several; see `notifications.outbox`).
 
 Once-only facts hold under any concurrency: the state column only moves forward (ok → at risk →
 breached) under the row lock, SLA events are inserted `ON CONFLICT DO NOTHING` against their unique
@@ -34,8 +34,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from escalation.models import Trigger
-from escalation.sweep import DIGEST_LIST, JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
+from escalation.sweep import JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
 from helpdesk.lib.roles import Role
+from notifications.outbox import (
+    digest_sql,
+    insert_sql,
+    staff_channels_sql,
+    staff_language_sql,
+    staff_time_zone_sql,
+)
+from notifications.services import send_after_commit
 
 log = structlog.get_logger(__name__)
 
@@ -85,6 +93,14 @@ class Step:
         else:
             escalation = level_set = level_join = raise_ = escalation_emails = ""
             raised_count = "0"
+        warning_digest = digest_sql(
+            items="warning_items",
+            group=("user_id", "email", "language", "time_zone"),
+            first=("ticket_id", "number", "due"),
+            first_order="i.due, i.ticket_id",
+            listed="jsonb_build_object('number', i.number, 'due', i.due)",
+            listed_order="i.due, i.ticket_id",
+        )
         columns = history_columns()
         history = ", ".join(columns)
         marked_history = ", ".join(f"m.{column}" for column in columns)
@@ -122,45 +138,32 @@ class Step:
             RETURNING ticket_id
         ),
         {OWNERS_SQL},
-        warning_mail AS (
-            -- What each person is owed for this statement's tickets (escalation.sweep.DIGEST_LIST).
-            SELECT o.user_id, u.email, count(*) AS n,
-                   (array_agg(o.ticket_id ORDER BY o.due, o.ticket_id))[1] AS ticket_id,
-                   (array_agg(o.number ORDER BY o.due, o.ticket_id))[1] AS number,
-                   min(o.due) AS due,
-                   to_jsonb((array_agg(jsonb_build_object('number', o.number, 'due', o.due)
-                                       ORDER BY o.due, o.ticket_id))[1:{DIGEST_LIST}]) AS tickets
+        warning_items AS (
+            SELECT o.user_id, u.email, {staff_language_sql("o.user_id")} AS language,
+                   {staff_time_zone_sql("o.user_id")} AS time_zone, o.ticket_id, o.number, o.due
             FROM owners o
             JOIN auth_user u ON u.id = o.user_id AND u.is_active
-            GROUP BY o.user_id, u.email
         ),
-        outbox AS (
-            INSERT INTO escalation_notification
-                (channel, recipient_id, email, language, template, context, ticket_id, dedupe_key,
-                 created_at, sent_at, attempts, last_error)
-            SELECT ch.channel, m.user_id,
-                   CASE WHEN ch.channel = 'email' THEN m.email ELSE '' END,
-                   'id',
-                   CASE WHEN m.n = 1 THEN 'sla_warning' ELSE 'sla_warning_digest' END,
+        warning_mail AS (
+            -- What each person is owed for this statement's tickets (notifications.outbox.digest_sql).
+            {warning_digest}
+        ),
+        warning_owed AS (
+            SELECT ch.channel, m.user_id AS recipient_id, m.email, m.language, m.time_zone,
+                   CASE WHEN m.n = 1 THEN 'sla_warning' ELSE 'sla_warning_digest' END AS template,
                    CASE WHEN m.n = 1
-                        THEN jsonb_build_object('number', m.number, 'target', '{self.target}',
-                                                'kind', '{self.kind}', 'due', m.due)
+                        THEN jsonb_build_object('number', m.first_number, 'target', '{self.target}',
+                                                'kind', '{self.kind}', 'due', m.first_due)
                         ELSE jsonb_build_object('target', '{self.target}', 'kind', '{self.kind}',
                                                 'count', m.n, 'tickets', m.tickets)
-                   END,
-                   CASE WHEN m.n = 1 THEN m.ticket_id END,
+                   END AS context,
+                   CASE WHEN m.n = 1 THEN m.first_ticket_id END AS ticket_id,
                    CASE WHEN m.n = 1 THEN 'sla:' ELSE 'sla-digest:' END
-                       || '{self.target}:{self.kind}:' || m.ticket_id || ':'
-                       || floor(extract(epoch FROM m.due))::bigint || ':' || m.user_id || ':' || ch.channel,
-                   %(now)s,
-                   CASE WHEN ch.channel = 'inbox' THEN %(now)s END,
-                   0, ''
-            FROM warning_mail m
-            CROSS JOIN (VALUES ('email'), ('inbox')) AS ch(channel)
-            WHERE ch.channel = 'inbox' OR m.email <> ''
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id, channel
+                       || '{self.target}:{self.kind}:' || m.first_ticket_id || ':'
+                       || floor(extract(epoch FROM m.first_due))::bigint AS dedupe_key
+            FROM warning_mail m {staff_channels_sql()}
         ),
+        outbox AS ({insert_sql(source="warning_owed")}),
         {raise_}
         emails AS (
             SELECT id FROM outbox WHERE channel = 'email' {escalation_emails}
@@ -267,25 +270,6 @@ class SweepResult:
         return sum(self.escalations.values())
 
 
-def _enqueue_emails(ids: list[int]) -> None:
-    """After commit: one task per chunk of owed emails (the outbox keeps them if the broker is away)."""
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from escalation.tasks import notifications_send_many
-
-        chunk = 200
-        for start in range(0, len(ids), chunk):
-            try:
-                notifications_send_many.delay(ids[start : start + chunk])
-            except Exception:  # broker away: beat's notifications_flush sends them later
-                log.warning("sla_sweep_enqueue_failed", owed=len(ids) - start)
-                return
-
-    transaction.on_commit(enqueue)
-
-
 def _mark(*, now: dt.datetime, batch: int, result: SweepResult) -> None:
     """The marking steps, each in batches of `batch` tickets, one transaction per batch."""
     for step in STEPS:
@@ -297,7 +281,7 @@ def _mark(*, now: dt.datetime, batch: int, result: SweepResult) -> None:
                 cursor.execute(sql, {"now": now, "batch": batch, "trigger": trigger})
                 picked, recorded, raised, email_ids = cursor.fetchone()
                 result.statements += 1
-                _enqueue_emails(list(email_ids))
+                send_after_commit(list(email_ids))
             result.marked[name] = result.marked.get(name, 0) + picked
             result.recorded[name] = result.recorded.get(name, 0) + recorded
             if step.trigger:
@@ -320,7 +304,7 @@ def run_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult
                 with transaction.atomic():
                     outcome = escalate_breaches(trigger=trigger, now=now, batch_size=batch)
                     result.statements += 1
-                    _enqueue_emails(outcome.email_ids)
+                    send_after_commit(outcome.email_ids)
                 result.escalations[trigger.value] = result.escalations.get(trigger.value, 0) + outcome.raised
                 result.email_ids += outcome.email_ids
                 if outcome.considered < batch:

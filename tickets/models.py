@@ -6,28 +6,31 @@ to which stage, and which roles may take it. `tickets.services.ticket_act` is th
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from helpdesk.lib.roles import Role
 
-
-def validate_time_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value}) from exc
+# The shared vocabulary lives below every app (helpdesk.lib.vocabulary); it is re-exported here, where
+# callers have always found it.
+from helpdesk.lib.vocabulary import (  # noqa: F401
+    OPEN_STAGES,
+    RUNNING_SLA_STATES,
+    Classification,
+    CustomerTier,
+    SlaState,
+    Stage,
+)
+from helpdesk.lib.zones import validate_time_zone
+from sla.config import ConfigManager
 
 
 class Region(models.Model):
@@ -43,6 +46,9 @@ class Region(models.Model):
         help_text=_("IANA name, e.g. Asia/Jayapura"),
     )
 
+    # Its zone is part of the SLA configuration every process memoises (sla.config).
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("region")
@@ -50,11 +56,6 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-
-class CustomerTier(models.TextChoices):
-    REGULAR = "regular", _("Regular")
-    HIGH_VALUE = "high_value", _("High value")
 
 
 class Customer(models.Model):
@@ -195,12 +196,6 @@ class CategoryRoute(models.Model):
         return f"{self.get_category_display()} → {self.team}"
 
 
-class Classification(models.TextChoices):
-    MINOR = "minor", _("Minor")
-    MAJOR = "major", _("Major")
-    CRITICAL = "critical", _("Critical")
-
-
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("Email")
@@ -208,29 +203,6 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
     SOCIAL = "social", _("Social media")
     WHATSAPP = "whatsapp", _("WhatsApp")
-
-
-class Stage(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    VERIFIED = "verified", _("Verified")
-    DISPATCHED = "dispatched", _("Dispatched")
-    RESOLVED = "resolved", _("Resolved")
-    CONFIRMED = "confirmed", _("Confirmed")
-    CLOSED = "closed", _("Closed")
-
-
-OPEN_STAGES = frozenset({Stage.RECEIVED, Stage.VERIFIED, Stage.DISPATCHED})
-
-
-class SlaState(models.TextChoices):
-    OK = "ok", _("On time")
-    AT_RISK = "at_risk", _("At risk")
-    BREACHED = "breached", _("Breached")
-    MET = "met", _("Met")
-    MISSED = "missed", _("Missed")
-
-
-RUNNING_SLA_STATES = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
 
 
 class CloseReason(models.TextChoices):
@@ -407,7 +379,7 @@ SEARCH_TEXT_FUNC = """
     model_name="TicketHistory",
     append_only=True,
 )
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(models.Model):
     """A customer complaint: the official record of SPEC §4, moving through the six stages of SPEC §5.
 
     `stage` changes only through `move_to`, called only by the transition in `tickets.services`.
@@ -449,9 +421,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         db_index=False,
     )
-    # Not `protected=True`: pghistory's manual events copy every field onto the event row by setattr.
-    # Stages still change only through `move_to`, called only by `tickets.services.ticket_act`.
-    stage = FSMField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECEIVED)
+    # Changes only through `move_to`, called only by `tickets.services.ticket_act` under the row lock.
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECEIVED)
     paused = models.BooleanField(_("waiting for the customer"), default=False)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     # No single-column indexes on team and assignee: the (team, stage) and (assignee, stage) indexes serve
@@ -475,6 +446,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         db_index=False,
     )
     public_exposure = models.BooleanField(_("public exposure"), default=False)
+    # The zone the complaint lives in (its service's region, else its customer's), decided once by
+    # sla.selectors.time_zone_of when its clocks start: its deadlines are shown to the customer in it.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
     # The contact the complaint came with (normalised); the portal's tracking accepts it besides the
     # customer's email and phone on record.
     contact_email = models.EmailField(_("contact email"), blank=True, default="")
@@ -609,15 +583,10 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         return self.number
 
     # The only way the stage changes: called by tickets.services after it has checked ACTIONS.
-    @transition(field=stage, source="*", target=RETURN_VALUE(*Stage.values))
-    def move_to(self, target: Stage) -> str:
-        return str(target)
-
-    @property
-    def region_time_zone(self) -> str:
-        """The zone the ticket's clocks run in: the service's region, else the customer's, else Jakarta."""
-        region = (self.service.region if self.service is not None else None) or self.customer.region
-        return region.timezone if region else settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]
+    def move_to(self, target: Stage) -> None:
+        """Set the new stage. The transition (`ticket_act`) has checked the move against `ACTIONS`
+        and holds the row lock, so no second check or lock is needed here."""
+        self.stage = target
 
 
 class TicketSearch(models.Model):

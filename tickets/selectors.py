@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib import ticket_numbers
+from helpdesk.lib.access import ticket_visibility_q
 from helpdesk.lib.contact import contact_matches
 from helpdesk.lib.errors import NotFound
 from helpdesk.lib.roles import Role, roles_of
@@ -29,21 +30,11 @@ from tickets.models import (
     TicketSearch,
 )
 
-# Roles that see every ticket; a technician sees the tickets of their teams and those assigned to them.
-ALL_TICKETS_ROLES = frozenset(
-    {Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.MANAGER, Role.DIRECTOR, Role.ANALYST}
-)
-
 
 def visible_tickets(*, viewer: AbstractBaseUser) -> QuerySet[Ticket]:
-    """Every ticket the viewer may see, unannotated (for existence checks and counts)."""
-    queryset = Ticket.objects.all()
-    if getattr(viewer, "is_superuser", False) or roles_of(viewer) & ALL_TICKETS_ROLES:
-        return queryset
-    if Role.TECHNICIAN in roles_of(viewer):
-        teams = Team.objects.filter(members__pk=viewer.pk).values("id")
-        return queryset.filter(Q(team__in=teams) | Q(assignee=viewer))
-    return queryset.none()
+    """Every ticket the viewer may see (helpdesk.lib.access), unannotated (for existence checks and
+    counts)."""
+    return Ticket.objects.filter(ticket_visibility_q(viewer))
 
 
 def ticket_list(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
@@ -465,13 +456,3 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
         if ticket.team_id:
             people = people.filter(helpdesk_teams=ticket.team_id)
     return [(person.pk, _person(person)) for person in people.distinct().order_by("username")]
-
-
-def recent_rcas(*, now: dt.datetime, days: int = 30, limit: int = 20) -> list[Any]:
-    """Root cause analyses written lately, newest first: a ticket of the same incident can share one."""
-    from reports.models import RootCauseAnalysis
-
-    since = now - dt.timedelta(days=days)
-    return list(
-        RootCauseAnalysis.objects.filter(created_at__gte=since).order_by("-created_at", "-id")[:limit]
-    )

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from escalation import services
 from escalation.api.serializers import EscalationSerializer
 from escalation.models import Escalation, Level, Reason
-from escalation.queries import escalations_visible
+from escalation.selectors import escalations_visible
 from helpdesk.lib.api import ErrorSerializer
 
 ERRORS = {

@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from escalation import selectors
+from console import selectors
 from escalation import services as escalation_services
 from escalation.models import Escalation
 from tests.tickets.factories import ServiceFactory, make_ticket, team

@@ -12,8 +12,10 @@ from django.core import mail
 from django.utils import timezone
 
 from escalation import services as escalation_services
-from escalation.models import Escalation, EscalationRule, Notification
-from escalation.rendering import render_notification
+from escalation.models import Escalation, EscalationRule
+from notifications import services as notification_services
+from notifications.models import Notification
+from notifications.rendering import render_notification
 from sla.services import sla_sweep
 from tests.tickets.factories import ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, advance
@@ -206,8 +208,8 @@ def test_rules_are_data_an_edited_delay_takes_effect(staff: Staff) -> None:
 def test_escalation_email_is_sent_once_and_rendered_in_the_recipients_language(staff: Staff) -> None:
     make_ticket(actor=staff.agent, service=ServiceFactory(), public_exposure=True)
     note = Notification.objects.get(recipient=staff.manager, channel="email")
-    assert escalation_services.notification_deliver(notification_id=note.pk) is True
-    assert escalation_services.notification_deliver(notification_id=note.pk) is False
+    assert notification_services.notification_deliver(notification_id=note.pk) is True
+    assert notification_services.notification_deliver(notification_id=note.pk) is False
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [staff.manager.email]
     note.refresh_from_db()

@@ -25,14 +25,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from escalation import services as escalation_services
-from escalation.models import Notification, NotificationChannel
 from helpdesk.celery import app
+from notifications import services as notification_services
+from notifications.models import Notification, NotificationChannel
 from tests.tickets.factories import ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
 
@@ -112,7 +113,7 @@ def broker(redis_server: RedisServer) -> Iterator[RedisServer]:
         app.conf.broker_url = url
         app._pool = None
         app.amqp._producer_pool = None
-        escalation_services._broker_down_until = 0.0
+        notification_services.broker.reset()
 
     use(redis_server.url)
     try:
@@ -139,8 +140,10 @@ class Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.escalation.worker_settings",
+            # The host may be a socket directory (the embedded PostgreSQL): quoted, as a URL's host.
             "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+                f"postgres://{database['USER']}@{quote(str(database['HOST']), safe='')}:{database['PORT']}"
+                f"/{database['NAME']}"
             ),
             "CELERY_BROKER_URL": self.redis.url,
             "REDIS_URL": "",
@@ -224,7 +227,7 @@ def sends_per_notification(mail: Path) -> dict[int, int]:
 
 def flush() -> None:
     """What beat does every minute: enqueue every email still owed."""
-    app.send_task("escalation.tasks.notifications_flush")
+    app.send_task("notifications.tasks.notifications_flush")
 
 
 def test_complaints_filed_while_redis_is_down_are_notified_exactly_once_when_it_returns(
@@ -255,7 +258,7 @@ def test_complaints_filed_while_redis_is_down_are_notified_exactly_once_when_it_
     elapsed = time.monotonic() - started
     assert statuses == [201] * 50
     # One publish attempt waits for the broker's connection timeout; after it the process stops trying
-    # for a while (escalation.services.BROKER_BACKOFF_SECONDS), so the other requests do not wait.
+    # for a while (notifications.services.BROKER_BACKOFF_SECONDS), so the other requests do not wait.
     assert elapsed < 30, f"50 requests with Redis down took {elapsed:.1f} s"
     owed = owed_emails()
     assert len(owed) >= 50  # at least the customer's acknowledgement of each complaint

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import time_machine
 
-from escalation.models import Notification
-from escalation.rendering import render_notification
 from helpdesk.lib.errors import InvalidInput, NotAllowedNow, NotFound
+from notifications.models import Notification
+from notifications.rendering import render_notification
 from reports import selectors, services
 from reports.models import CapaAction, SurveyCampaign, SurveyInvitation
 from tests.reports.helpers import act, new_ticket, wib

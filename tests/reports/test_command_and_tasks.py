@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from escalation.models import Notification
+from notifications.models import Notification
 from reports import services, tasks
 from reports.models import MonthlyReport, SurveyCampaign
 from tests.reports.helpers import new_ticket, wib

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from escalation.models import Escalation, Notification
+from escalation.models import Escalation
+from notifications.models import Notification
 from sla.models import SlaEvent
 from sla.services import sla_sweep
 from tests.tickets.factories import ServiceFactory, make_ticket
@@ -391,12 +392,10 @@ def test_the_history_rows_the_sweep_writes_are_those_the_trigger_writes(people: 
 def test_many_tickets_breached_at_once_send_each_person_one_email_listing_them(
     people: dict[str, Any], monkeypatch: Any
 ) -> None:
-    import escalation.sweep
-    import sla.sweep
-    from escalation.rendering import render_notification
+    import notifications.outbox
+    from notifications.rendering import render_notification
 
-    monkeypatch.setattr(sla.sweep, "DIGEST_LIST", 2)
-    monkeypatch.setattr(escalation.sweep, "DIGEST_LIST", 2)
+    monkeypatch.setattr(notifications.outbox, "DIGEST_LIST", 2)
     held = [ticket(people) for _ in range(3)]  # all three held by the agent who logged them
     sla_sweep(now=T0 + minutes(121))
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.db.models import Count
 
-from escalation.models import Escalation, Notification, Trigger
+from escalation.models import Escalation, Trigger
 from escalation.sweep import escalate_breaches
+from notifications.models import Notification
 from sla.models import SlaEvent
 from sla.services import sla_sweep
 from tests.concurrency import run_in_processes

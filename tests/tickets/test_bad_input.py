@@ -16,7 +16,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from escalation.models import Escalation, Notification
+from escalation.models import Escalation
+from notifications.models import Notification
 from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
 from tickets.models import Attachment, Customer, Service, Ticket, TicketMessage

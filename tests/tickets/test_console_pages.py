@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from escalation import services as escalation_services
-from escalation.models import Notification
-from escalation.rendering import render_notification
+from notifications.models import Notification
+from notifications.rendering import render_notification
 from reports.models import RootCauseAnalysis, SatisfactionRating
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, advance, ticket_in

@@ -13,7 +13,8 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from escalation.models import Escalation, Notification
+from escalation.models import Escalation
+from notifications.models import Notification
 from reports.models import RootCauseAnalysis, SatisfactionRating
 from sla.models import SlaPause
 from tests.tickets.factories import RCA, ServiceFactory, make_ticket

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from escalation.models import Notification
+from notifications.models import Notification
 from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, ticket_in
 from tickets import inbound, services

@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from escalation.models import Escalation, Notification
+from escalation.models import Escalation
 from helpdesk.lib import ticket_numbers
+from notifications.models import Notification
 from reports.models import SatisfactionRating
 from tests.tickets.flow import Staff, advance
 from tickets import services

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from helpdesk.lib.api import BoundedDateTimeField
 from tickets.models import (
     BillingStatus,
     Category,
@@ -29,29 +30,6 @@ from tickets.models import (
 )
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-class BoundedDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time with its offset, within years 2000–2100 (a year-0426 date would serialise with
-    a local-mean-time offset and is never a real complaint time)."""
-
-    default_error_messages = {
-        "out_of_range": _("Give a time between the years 2000 and 2100."),
-        "naive": _("Give the time with its UTC offset, e.g. 2026-01-31T09:30:00+07:00."),
-    }
-
-    def to_internal_value(self, value: Any) -> dt.datetime:
-        if isinstance(value, str) and len(value) > 64:
-            self.fail("invalid", format="ISO 8601")
-        parsed = super().to_internal_value(value)
-        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= parsed <= dt.datetime(2100, 1, 1, tzinfo=dt.UTC):
-            self.fail("out_of_range")
-        return parsed
-
-    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
-        if value.tzinfo is None:
-            self.fail("naive")
-        return super().enforce_timezone(value)
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -14,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.lib.roles import Role
-from reports.models import RootCauseCategory
 from tickets import services
 from tickets.models import Customer, Region, Service, Team, Ticket
 
@@ -179,7 +179,7 @@ class Command(BaseCommand):
 
     def _tickets(self, users: dict[str, Any], customers: list[Customer]) -> None:
         now = timezone.now()
-        rca_category = RootCauseCategory.objects.get(code="fiber_cut")
+        rca_category = apps.get_model("reports", "RootCauseCategory").objects.get(code="fiber_cut")
         agent, support, supervisor, technician = (
             users[r] for r in ("agent", "support", "supervisor", "technician")
         )

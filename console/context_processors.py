@@ -1,0 +1,87 @@
+"""Template context shared by every page: the viewer's roles and the role-aware navigation, and the
+labels the SLA countdown script shows (translated here, so the script itself holds no text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from helpdesk.lib.roles import Role, roles_of
+from helpdesk.lib.vocabulary import SlaState
+from notifications.selectors import inbox_unread_count
+
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DIRECTOR})
+MANAGING = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DIRECTOR, Role.ANALYST})
+REPORTING = frozenset({Role.MANAGER, Role.DIRECTOR, Role.ANALYST})
+LOGGING = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR})
+CAPA = frozenset({Role.TECHNICIAN, Role.ANALYST, Role.MANAGER, Role.DIRECTOR, Role.SUPERVISOR})
+
+# (url name, label, who sees it: None for every staff member)
+NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
+    ("console:queue", gettext_lazy("Queue"), None),
+    ("console:ticket_new", gettext_lazy("Log a complaint"), LOGGING),
+    ("escalations:queue", gettext_lazy("Escalations"), SUPERVISING),
+    ("escalations:board", gettext_lazy("Live board"), SUPERVISING),
+    ("reports:dashboard", gettext_lazy("Dashboard"), MANAGING),
+    ("reports:monthly_list", gettext_lazy("Monthly reports"), REPORTING),
+    ("reports:capa_list", gettext_lazy("RCA & CAPA"), CAPA),
+    ("console:inbox", gettext_lazy("Inbox"), None),
+]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+    badge: int = 0
+
+
+def _unread_count(user: Any) -> int:
+    return inbox_unread_count(user=user)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    roles = roles_of(user)
+    is_admin = bool(getattr(user, "is_superuser", False))
+    items: list[NavItem] = []
+    if roles or is_admin:
+        path = request.path
+        for name, label, audience in NAVIGATION:
+            if audience is not None and not is_admin and not roles & audience:
+                continue
+            try:
+                url = reverse(name)
+            except NoReverseMatch:  # a page not mounted in this deployment
+                continue
+            active = path == url if url == "/" else path.startswith(url)
+            badge = _unread_count(user) if name == "console:inbox" else 0
+            items.append(NavItem(url=url, label=str(label), active=active, badge=badge))
+        # Only the most specific match is the current page: /console/inbox/ is the inbox, not the queue.
+        current = max((item.url for item in items if item.active), key=len, default=None)
+        items = [replace(item, active=item.url == current) for item in items]
+    return {
+        "viewer_roles": {role.value for role in roles},
+        "Role": Role,
+        "nav_items": items,
+        "countdown_labels": countdown_labels,
+    }
+
+
+def countdown_labels() -> dict[str, str]:
+    """Called lazily by the template, so pages that never render it pay nothing."""
+    states = {state.value: str(state.label) for state in SlaState}
+    return {
+        **states,
+        "left": _("%(time)s left"),
+        "overdue": _("%(time)s overdue"),
+        "day": _("%(count)sd"),
+        "hour": _("%(count)sh"),
+        "minute": _("%(count)sm"),
+    }

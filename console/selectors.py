@@ -1,0 +1,161 @@
+"""Reads of the escalation pages: the queue of one level, the live board, the staff inbox. Each runs a
+fixed number of queries however long the list; the SLA states come from sla.selectors only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Prefetch, Q, When
+from django.urls import NoReverseMatch, reverse
+
+from escalation.models import Escalation, Level
+from escalation.selectors import escalations_visible
+from helpdesk.lib.roles import Role, roles_of
+from sla.selectors import clock_state_q, sla_state_q
+from tickets.models import ACTIONS, Action, SlaState, Stage, Team, Ticket
+from tickets.selectors import staff_choices, ticket_list
+
+LEVEL_OF_ROLE = {
+    Role.SUPERVISOR: Level.SUPERVISOR,
+    Role.MANAGER: Level.MANAGER,
+    Role.DIRECTOR: Level.DIRECTOR,
+}
+BOARD_LIMIT = 200
+SHOW_OPEN, SHOW_ACKNOWLEDGED, SHOW_ALL = "open", "acknowledged", "all"
+SHOW_CHOICES = (SHOW_OPEN, SHOW_ACKNOWLEDGED, SHOW_ALL)
+
+
+def ticket_url(number: str) -> str:
+    """The console page of a ticket (the literal path while the console's URL name is not there)."""
+    try:
+        return reverse("console:ticket", args=[number])
+    except NoReverseMatch:
+        return f"/console/tickets/{number}/"
+
+
+def can_see_escalations(user: Any) -> bool:
+    return bool(roles_of(user) & set(LEVEL_OF_ROLE)) or bool(getattr(user, "is_superuser", False))
+
+
+def default_level(user: Any) -> int:
+    """The viewer's own level: the lowest their roles give (a supervisor starts at level 1)."""
+    levels = [LEVEL_OF_ROLE[role] for role in roles_of(user) if role in LEVEL_OF_ROLE]
+    return int(min(levels)) if levels else int(Level.SUPERVISOR)
+
+
+def acknowledgeable_levels(user: Any) -> frozenset[int]:
+    """The levels whose escalations this person may acknowledge (the service checks it again)."""
+    if getattr(user, "is_superuser", False):
+        return frozenset(int(level) for level in Level.values)
+    return frozenset(int(LEVEL_OF_ROLE[role]) for role in roles_of(user) if role in LEVEL_OF_ROLE)
+
+
+def can_reassign(user: Any) -> bool:
+    """Whether the flow table lets this person assign tickets at all (ticket_act checks each one)."""
+    rule = ACTIONS[Action.ASSIGN]
+    return bool(roles_of(user) & set(rule.roles)) or bool(getattr(user, "is_superuser", False))
+
+
+def _escalations(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
+    # The ticket once more, annotated the way the badges need it (one query for the whole page).
+    return (
+        escalations_visible(viewer=viewer)
+        .select_related(None)
+        .select_related("raised_by", "acknowledged_by")
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("ticket", queryset=ticket_list(viewer=viewer, now=now)),
+            Prefetch("notified", queryset=get_user_model().objects.order_by("username", "id")),
+        )
+    )
+
+
+def _decorate(rows: list[Escalation], viewer: AbstractBaseUser) -> list[Escalation]:
+    """What the template shows but must not work out itself: links and which buttons this viewer gets."""
+    levels = acknowledgeable_levels(viewer)
+    assigns = can_reassign(viewer)
+    assignable = ACTIONS[Action.ASSIGN].sources
+    for row in rows:
+        row.ticket_url = ticket_url(row.ticket.number)  # type: ignore[attr-defined]
+        row.can_acknowledge = row.acknowledged_at is None and row.level in levels  # type: ignore[attr-defined]
+        row.can_reassign = assigns and row.ticket.stage in assignable  # type: ignore[attr-defined]
+    return rows
+
+
+def escalation_queue(
+    *, viewer: AbstractBaseUser, level: int, show: str = SHOW_OPEN, now: dt.datetime
+) -> list[Escalation]:
+    """The escalations of one level, each ticket carrying its SLA states as of `now`. `show`: "open"
+    (unacknowledged, oldest first), "acknowledged" (latest acknowledgement first) or "all" (the open
+    ones first, oldest first, then the acknowledged ones)."""
+    queryset = _escalations(viewer=viewer, now=now).filter(level=level)
+    if show == SHOW_ACKNOWLEDGED:
+        queryset = queryset.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")
+    elif show == SHOW_ALL:
+        done = ExpressionWrapper(Q(acknowledged_at__isnull=False), output_field=BooleanField())
+        queryset = queryset.order_by(done.asc(), "raised_at", "id")
+    else:
+        queryset = queryset.filter(acknowledged_at__isnull=True).order_by("raised_at", "id")
+    return _decorate(list(queryset), viewer)
+
+
+def escalation_row(*, viewer: AbstractBaseUser, escalation_id: int, now: dt.datetime) -> Escalation | None:
+    """One escalation as a queue row (for HTMX to swap in place), or None if the viewer may not see it."""
+    rows = _decorate(list(_escalations(viewer=viewer, now=now).filter(pk=escalation_id)), viewer)
+    return rows[0] if rows else None
+
+
+def open_counts(*, viewer: AbstractBaseUser) -> dict[int, int]:
+    rows = (
+        escalations_visible(viewer=viewer)
+        .filter(acknowledged_at__isnull=True)
+        .order_by()
+        .values("level")
+        .annotate(count=Count("id"))
+    )
+    counts = {int(level): 0 for level in Level.values}
+    counts.update({row["level"]: row["count"] for row in rows})
+    return counts
+
+
+def reassign_choices() -> dict[str, list[Any]]:
+    """The people and teams a supervisor can hand a ticket to (evaluated here, not in the template)."""
+    return {"people": list(staff_choices()), "teams": list(Team.objects.order_by("name"))}
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    tickets: Sequence[Ticket]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.tickets)
+
+
+def live_board(
+    *, viewer: AbstractBaseUser, now: dt.datetime, limit: int = BOARD_LIMIT
+) -> dict[str, BoardColumn]:
+    """Open tickets whose response or resolution clock is breached, and (apart) those at risk, each
+    column by the due time of the clock in that state, soonest (most overdue) first, at most `limit`."""
+    base = ticket_list(viewer=viewer, now=now).exclude(stage=Stage.CLOSED)
+    columns = {}
+    for name, state in (("breached", SlaState.BREACHED), ("at_risk", SlaState.AT_RISK)):
+        queryset = base.filter(sla_state_q(state, now))
+        due_at = Case(
+            When(clock_state_q("response", state, now), then=F("first_response_due")),
+            default=F("resolution_due"),
+        )
+        ordered = queryset.annotate(board_due_at=due_at).order_by(
+            F("board_due_at").asc(nulls_last=True), "id"
+        )
+        tickets = list(ordered[:limit])
+        for ticket in tickets:
+            ticket.url = ticket_url(ticket.number)  # type: ignore[attr-defined]
+        columns[name] = BoardColumn(tickets=tickets, total=queryset.count())
+    return columns

@@ -1,0 +1,436 @@
+"""The staff console (SPEC §11): the queue, the ticket page with its actions, logging a complaint, the
+inbox. Views are thin: reads through the selectors, writes through the services; the same view
+returns the whole page or, for HTMX, the fragment it swaps.
+
+Status codes: a form with field errors (ours or the service's InvalidInput) answers 400; an action the
+viewer's role does not allow 403; one the ticket's stage does not allow 409; a ticket the viewer may not
+see, or an unknown action, 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
+from helpdesk.lib import zones
+from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
+from helpdesk.lib.roles import Role, has_role, is_staff_member
+from notifications.selectors import inbox_for
+from notifications.services import inbox_mark_read
+from reports import selectors as reports_selectors
+from sla import selectors as sla_selectors
+from tickets import selectors, services
+from tickets.filters import TicketFilter
+from tickets.models import (
+    Action,
+    Category,
+    CategoryRoute,
+    Channel,
+    Classification,
+    SlaState,
+    Stage,
+    Team,
+    Ticket,
+)
+
+PAGE_SIZE = 50
+QUEUE_TAB_LABELS = {
+    "mine": gettext_lazy("My tickets"),
+    "team": gettext_lazy("My team"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "all": gettext_lazy("All"),
+}
+QUEUE_ORDERINGS = [
+    ("resolution_due", gettext_lazy("Resolution due")),
+    ("first_response_due", gettext_lazy("First response due")),
+    ("-reported_at", gettext_lazy("Newest reported")),
+    ("reported_at", gettext_lazy("Oldest reported")),
+]
+SLA_CLOCK_LABELS = [
+    ("", gettext_lazy("Either clock")),
+    ("response", gettext_lazy("First response")),
+    ("resolution", gettext_lazy("Resolution")),
+]
+# People who log complaints taken by phone, at the counter, by email or on social media (SPEC §1).
+LOGGING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
+# The conversation forms sit under the timeline; the others are the stage actions beside it.
+CONVERSATION = (Action.RESPOND.value, Action.NOTE.value)
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else the login page) and holding a staff role (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("This page is for customer-care staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _require_logging_role(request: HttpRequest) -> None:
+    if not has_role(request.user, *LOGGING_ROLES) and not request.user.is_superuser:
+        raise PermissionDenied(_("Only Customer Care logs complaints."))
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The POSTed form, or None when it is larger than the server accepts (shown as a message)."""
+    try:
+        return request.POST
+    except RequestDataTooBig:
+        return None
+
+
+# --- The queue ------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    teams = selectors.queue_teams(viewer=request.user)
+    tabs, default_tab = selectors.queue_tabs(viewer=request.user, teams=teams)
+    tab = request.GET.get("tab") or default_tab
+    if tab not in tabs:
+        tab = default_tab
+    params = request.GET.copy()
+    params["tab"] = tab
+    if params.get("ordering") not in {value for value, _label in QUEUE_ORDERINGS}:
+        params["ordering"] = "resolution_due"
+    search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
+    sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
+    base = selectors.queue_tickets(
+        viewer=request.user,
+        now=now,
+        tab=tab,
+        search=search,
+        sla_clock=sla_clock,
+        sla_state=params.get("sla_state", "") if sla_clock else "",
+    )
+    if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
+        base = base.exclude(stage=Stage.CLOSED)
+    filter_params = params.copy()
+    for name in ("tab", "search", "page", "sla_clock", *(("sla_state",) if sla_clock else ())):
+        filter_params.pop(name, None)
+    for name in [name for name, values in filter_params.lists() if not any(values)]:
+        filter_params.pop(name)  # "Any" in a select posts an empty value
+    filterset = TicketFilter(filter_params, queryset=base)
+    ignored = {}
+    if not filterset.is_valid():
+        # Ignore what was not understood (and say so), rather than showing nothing.
+        ignored = {name: list(errors) for name, errors in filterset.errors.items()}
+        for name in ignored:
+            filter_params.pop(name, None)
+        filterset = TicketFilter(filter_params, queryset=base)
+    tickets = filterset.qs
+    tickets = tickets.order_by(*tickets.query.order_by, "id")
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    context = {
+        "tab": tab,
+        "tabs": [(key, QUEUE_TAB_LABELS[key]) for key in tabs],
+        "ignored": ignored,
+        "page": page,
+        "tickets": list(page.object_list),
+        "query": query.urlencode(),
+        "refresh_query": params.urlencode(),
+        "stages": Stage.choices,
+        "classifications": Classification.choices,
+        "categories": Category.choices,
+        "channels": Channel.choices,
+        "sla_states": [
+            (state.value, state.label) for state in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+        ],
+        "sla_clocks": SLA_CLOCK_LABELS,
+        "orderings": QUEUE_ORDERINGS,
+        "teams": teams,
+        "selected": {
+            "stage": params.getlist("stage"),
+            "classification": params.getlist("classification"),
+            "category": params.getlist("category"),
+            "channel": params.getlist("channel"),
+            "team": params.get("team", ""),
+            "sla_state": params.get("sla_state", ""),
+            "sla_clock": sla_clock,
+            "search": search,
+            "ordering": params["ordering"],
+        },
+    }
+    template = "console/queue.html#queue-table" if request.htmx else "console/queue.html"
+    return render(request, template, context)
+
+
+# --- The ticket page ------------------------------------------------------------------------------------
+
+
+def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> ActionChoices:
+    """What the forms of these actions offer: read here, only for the forms shown."""
+    choices = ActionChoices()
+    if Action.DISPATCH in actions or Action.ASSIGN in actions:
+        choices.teams = list(Team.objects.order_by("name").values_list("pk", "name"))
+    if Action.DISPATCH in actions:
+        route = CategoryRoute.objects.filter(category=ticket.category).select_related("team").first()
+        choices.routed_team = route.team.name if route else ""
+        choices.technicians = selectors.technicians_by_team()
+    if Action.ASSIGN in actions:
+        choices.people = selectors.assignable_people(ticket=ticket)
+    if Action.RESOLVE in actions:
+        choices.rca_categories = [
+            (category.code, category.name) for category in reports_selectors.rca_categories(active_only=True)
+        ]
+        choices.recent_rcas = [
+            (rca.pk, f"RCA-{rca.pk}: {rca.problem_statement[:80]}")
+            for rca in reports_selectors.recent_rcas(now=now)
+        ]
+    return choices
+
+
+def _allowed(ticket: Ticket, viewer: Any) -> list[str]:
+    return [action.value for action in services.allowed_actions(ticket=ticket, actor=viewer)]
+
+
+def _render_ticket(
+    request: HttpRequest,
+    number: str,
+    *,
+    bound: ActionForm | None = None,
+    error_message: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    try:
+        ticket, timeline, attachments = selectors.ticket_page(viewer=request.user, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    allowed = _allowed(ticket, request.user)
+    forms = action_forms(allowed, ticket=ticket, choices=_action_choices(ticket, allowed, now), bound=bound)
+    context = {
+        "ticket": ticket,
+        "timeline": timeline,
+        "attachments": attachments,
+        "conversation_forms": [form for form in forms if form.action in CONVERSATION],
+        "action_forms": [form for form in forms if form.action not in CONVERSATION],
+        "error_action": bound.action.value if bound is not None else "",
+        "error_message": error_message,
+    }
+    return render(request, "console/ticket.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_ticket(request, number)
+
+
+def _refusal(ticket: Ticket, viewer: Any, action: Action) -> DomainError:
+    """Why this viewer cannot take this action now, in the words (and with the status) `ticket_act` uses."""
+    reason = services.action_permitted(ticket=ticket, actor=viewer, action=action, via=services.Via.STAFF)
+    if reason:
+        return Forbidden(reason)
+    return NotAllowedNow(services.stage_refusal(ticket, action) or _("This action is not possible now."))
+
+
+@require_POST
+@staff_required
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Take one action on a ticket through `ticket_act`. A refused action changes nothing and says why."""
+    if action not in ACTION_FORMS:
+        raise Http404(_("No such action."))
+    now = timezone.now()
+    try:
+        ticket = selectors.ticket_get(viewer=request.user, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    chosen = Action(action)
+    if action not in _allowed(ticket, request.user):
+        # Refused before anything is read or written; ticket_act would refuse it the same way.
+        refusal = _refusal(ticket, request.user, chosen)
+        return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
+    post = _posted(request)
+    form = ACTION_FORMS[action](
+        post if post is not None else QueryDict(),
+        ticket=ticket,
+        choices=_action_choices(ticket, [action], now),
+    )
+    if post is None:
+        form.is_valid()
+        form.add_error(None, _("The text is too long for the server to accept."))
+        return _render_ticket(
+            request, number, bound=form, error_message=_("Nothing was changed."), status=400
+        )
+    if not form.is_valid():
+        message = _("Nothing was changed: please correct the fields marked below.")
+        return _render_ticket(request, number, bound=form, error_message=message, status=400)
+    try:
+        services.ticket_act(ticket=ticket, actor=request.user, action=action, data=form.data_for_service())
+    except InvalidInput as exc:
+        form.put_service_errors(exc)
+        return _render_ticket(
+            request,
+            number,
+            bound=form,
+            error_message=_("Nothing was changed: %(why)s") % {"why": exc.message},
+            status=400,
+        )
+    except DomainError as exc:
+        # Refused under the row lock (someone else acted first): nothing changed.
+        status = exc.status_code if exc.status_code in (403, 409) else 400
+        return _render_ticket(request, number, bound=form, error_message=exc.message, status=status)
+    messages.success(
+        request,
+        _("Ticket %(number)s: “%(action)s” done.") % {"number": ticket.number, "action": chosen.label},
+    )
+    return redirect("console:ticket", number=ticket.number)
+
+
+# --- Logging a complaint ----------------------------------------------------------------------------------
+
+
+@staff_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    _require_logging_role(request)
+    post = _posted(request) if request.method == "POST" else None
+    form = ComplaintForm(post)
+    status = 200
+    if request.method == "POST":
+        if post is None:
+            form = ComplaintForm(QueryDict())
+            form.is_valid()
+            form.add_error(None, _("The text is too long for the server to accept."))
+        elif form.is_valid():
+            try:
+                ticket = _create_from_form(request, form.cleaned_data)
+            except InvalidInput as exc:
+                # The hidden look-up choices have no place of their own on the page: say it at the top.
+                hidden = {"customer", "service", "reported_at"}
+                for key, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(key if key in form.fields and key not in hidden else None, error)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+                form.mark_invalid()
+            else:
+                messages.success(
+                    request, _("Complaint logged as ticket %(number)s.") % {"number": ticket.number}
+                )
+                return redirect("console:ticket", number=ticket.number)
+        status = 400
+    chosen_customer = chosen_service = None
+    if form.is_bound and hasattr(form, "cleaned_data"):
+        chosen_customer = form.cleaned_data.get("customer")
+        chosen_service = form.cleaned_data.get("service")
+    return render(
+        request,
+        "console/new.html",
+        {"form": form, "chosen_customer": chosen_customer, "chosen_service": chosen_service},
+        status=status,
+    )
+
+
+def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
+    """The customer (found, or new) and the ticket, together or not at all."""
+    with transaction.atomic():
+        customer = data.get("customer")
+        if customer is None:
+            customer, _created = services.customer_find_or_create(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                region=data["region"],
+                tier=data["tier"],
+            )
+        service = data.get("service")
+        # The typed incident time is read on the wall clock of the zone the complaint lives in.
+        region = data.get("region")
+        zone = zones.zone(
+            sla_selectors.time_zone_of(
+                service=service, customer=customer, region_id=getattr(region, "pk", None)
+            )
+        )
+        incident_at = data["incident_at"].replace(tzinfo=zone) if data.get("incident_at") else None
+        return services.ticket_create(
+            actor=request.user,
+            customer=customer,
+            service=service,
+            category=data["category"],
+            channel=data["channel"],
+            description=data["description"],
+            incident_at=incident_at,
+            public_exposure=data.get("public_exposure", False),
+            via=services.Via.STAFF,
+            now=timezone.now(),
+        )
+
+
+@require_GET
+@staff_required
+def customer_lookup(request: HttpRequest) -> HttpResponse:
+    """Search-as-you-type for the complaint form: a fragment listing customers and their services."""
+    _require_logging_role(request)
+    text = " ".join(request.GET.get("q", "").split())
+    customers = selectors.customer_lookup(text=text)
+    return render(
+        request,
+        "console/lookup.html",
+        {"customers": customers, "text": text, "too_short": len(text) < 2},
+    )
+
+
+# --- The inbox ----------------------------------------------------------------------------------------------
+
+INBOX_LIMIT = 100
+
+
+@require_GET
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+
+    items = inbox_for(user=request.user, limit=INBOX_LIMIT)
+    return render(
+        request,
+        "console/inbox.html",
+        {
+            "items": items,
+            "unread": sum(1 for item in items if item.notification.read_at is None),
+            "limit": INBOX_LIMIT,
+        },
+    )
+
+
+@require_POST
+@staff_required
+def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of the viewer's notifications read (someone else's is not found: nothing changes)."""
+
+    inbox_mark_read(user=request.user, notification_id=notification_id, at=timezone.now())
+    return redirect("console:inbox")
+
+
+@require_POST
+@staff_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+
+    count = inbox_mark_read(user=request.user, notification_id=None, at=timezone.now())
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)
+        % {"count": count},
+    )
+    return redirect("console:inbox")

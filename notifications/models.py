@@ -1,0 +1,69 @@
+"""The outbox (STYLE: side effects after commit): every message the desk owes a person — a member of
+staff by email and in the console's inbox, a customer by email — is a row written in the same
+transaction as the change that owes it, then sent by a worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    INBOX = "inbox", _("In-app inbox")
+
+
+class Notification(models.Model):
+    """One message owed to one person on one channel, written in the same transaction as the change that
+    owes it: the outbox. `sent_at` is recorded before the send is considered done, so a retried task
+    never sends twice; unsent rows are swept again by beat. Written only through `notifications.outbox`.
+
+    The message is rendered when it is sent (or, in the inbox, when it is read), in the recipient's
+    `language`, with every time in the recipient's `time_zone`."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        db_index=False,  # the inbox index starts with the recipient
+    )
+    email = models.EmailField(_("email"), blank=True, default="")
+    language = models.CharField(max_length=8, default="id")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
+    template = models.CharField(_("template"), max_length=64)
+    context = models.JSONField(default=dict, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # Unique through a constraint (`unique=True` would add a LIKE index nobody uses).
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL: no key)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A worker claims a row before sending; a claim older than the lease is taken to have died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["created_at"], name="notification_unsent", condition=Q(sent_at=None)),
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(email=""), name="notification_has_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient_id or self.email}"

@@ -1,0 +1,416 @@
+"""The customer portal (SPEC §1 customer, §3 portal channel, §11): file a complaint, track it, confirm or
+reject the fix, rate the service. Server-rendered pages that work without JavaScript.
+
+The pages call the same services and selectors as the portal API (tickets.api.portal): filing is
+`ticket_file_from_portal`, tracking is `selectors.portal_ticket` (the same "not found" for a wrong contact
+and an unknown number), confirm and reject are `ticket_act` via the portal, rating is `rating_record`.
+Posts are rate-limited per client IP at the API's rates (settings.REST_FRAMEWORK throttle rates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from helpdesk.lib import ticket_numbers
+from helpdesk.lib.errors import DomainError, NotFound
+from helpdesk.lib.zones import INDONESIAN_ZONES
+from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
+from reports import services as reports_services
+from sla import selectors as sla_selectors
+from tickets import selectors, services
+from tickets.models import OPEN_STAGES, Action, CloseReason, MessageKind, Stage, Ticket
+
+# SPEC: Indonesian first. The portal follows only the language the customer chose with the switch (the
+# language cookie), never the browser's Accept-Language: a customer on an English-language phone still
+# gets the Indonesian portal until they switch. (Staff pages keep Django's usual negotiation; the test
+# settings set LANGUAGE_CODE to "en", which is why this is not simply settings.LANGUAGE_CODE.)
+PORTAL_DEFAULT_LANGUAGE = "id"
+
+# Which tickets this browser session has proven access to: {ticket number: contact as typed}. We keep
+# access in the server-side session rather than carrying the contact in hidden fields so that the
+# customer's email or phone is not written into every page and form, and cannot be replayed from a
+# cached page; each request still re-checks it with `selectors.portal_ticket`, so access ends the
+# moment the contact on record no longer matches. Access is per ticket: proving one ticket opens no other.
+ACCESS_SESSION_KEY = "portal_access"
+FILED_SESSION_KEY = "portal_filed"
+MAX_REMEMBERED_TICKETS = 10
+
+
+# The stages in the customer's words (what has happened, not who did it).
+STAGE_EXPLANATIONS = {
+    Stage.RECEIVED: gettext_lazy("We have recorded your complaint and given it a ticket number."),
+    Stage.VERIFIED: gettext_lazy("We have checked your service and account and classified the problem."),
+    Stage.DISPATCHED: gettext_lazy("A technical team is working on the problem."),
+    Stage.RESOLVED: gettext_lazy("The team reports the problem fixed. Please tell us whether it is solved."),
+    Stage.CONFIRMED: gettext_lazy("You confirmed that the problem is solved."),
+    Stage.CLOSED: gettext_lazy("The complaint is closed."),
+}
+
+MESSAGE_HEADINGS = {
+    MessageKind.ACKNOWLEDGEMENT: gettext_lazy("Automatic confirmation"),
+    MessageKind.REPLY: gettext_lazy("Reply from customer care"),
+    MessageKind.CUSTOMER: gettext_lazy("Your message"),
+    MessageKind.CONTACT: gettext_lazy("We contacted you"),
+}
+
+
+# --- Shared plumbing ------------------------------------------------------------------------------------
+
+
+def _activate_portal_language(request: HttpRequest) -> None:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    try:
+        language = translation.get_supported_language_variant(chosen) if chosen else PORTAL_DEFAULT_LANGUAGE
+    except LookupError:
+        language = PORTAL_DEFAULT_LANGUAGE
+    translation.activate(language)
+    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+
+
+def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every portal page: in the portal's language (see PORTAL_DEFAULT_LANGUAGE)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _activate_portal_language(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def client_ip(group: str, request: HttpRequest) -> str:
+    """The client's address as the API's throttle sees it: behind NUM_PROXIES proxies, the address the
+    outermost of ours was given in X-Forwarded-For; otherwise REMOTE_ADDR."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _is_limited(request: HttpRequest, *, scope: str) -> bool:
+    """Count this request against the API's rate for `scope` ("portal" or "portal_track")."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+    return is_ratelimited(
+        request, group=f"portal-pages:{scope}", key=client_ip, rate=rate, method="POST", increment=True
+    )
+
+
+def _too_many_requests(request: HttpRequest) -> HttpResponse:
+    response = render(request, "portal/rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _remember_access(request: HttpRequest, *, number: str, contact: str) -> None:
+    access = dict(request.session.get(ACCESS_SESSION_KEY, {}))
+    access.pop(number, None)
+    access[number] = contact
+    while len(access) > MAX_REMEMBERED_TICKETS:
+        access.pop(next(iter(access)))
+    # A new session key whenever access grows, so a session id planted before (fixation) opens nothing.
+    request.session.cycle_key()
+    request.session[ACCESS_SESSION_KEY] = access
+
+
+def _forget_access(request: HttpRequest, number: str) -> None:
+    access = dict(request.session.get(ACCESS_SESSION_KEY, {}))
+    if access.pop(number, None) is not None:
+        request.session[ACCESS_SESSION_KEY] = access
+
+
+def _ticket_with_access(request: HttpRequest, number: str) -> Ticket | None:
+    """The ticket if this session has proven access to it (and the contact still matches), else None."""
+    canonical = ticket_numbers.normalise(number)
+    contact = request.session.get(ACCESS_SESSION_KEY, {}).get(canonical) if canonical else None
+    if not contact:
+        return None
+    try:
+        return selectors.portal_ticket(number=canonical or "", contact=contact)
+    except NotFound:
+        _forget_access(request, canonical or "")
+        return None
+
+
+def _ask_to_track(request: HttpRequest, number: str) -> HttpResponse:
+    """Back to the track form, number filled in. The same answer for any number, known or not."""
+    messages.info(request, _("Enter your ticket number and the email or phone you gave us to continue."))
+    canonical = ticket_numbers.normalise(number) or ""
+    return redirect(f"{reverse('portal:track')}?{urlencode({'number': canonical})}")
+
+
+def _status_url(ticket: Ticket) -> str:
+    return reverse("portal:ticket", kwargs={"number": ticket.number})
+
+
+def _spelled(number: str) -> str:
+    """K7QM-4X2A as a screen reader should read it out: one character at a time."""
+    return ", ".join(" ".join(group) for group in number.split("-"))
+
+
+# --- What a customer sees of a ticket ---------------------------------------------------------------------
+
+
+def _can_rate(ticket: Ticket) -> bool:
+    # The rule of reports.services.rating_record (which enforces it); here only to show the form.
+    return (
+        ticket.stage in (Stage.CONFIRMED, Stage.CLOSED)
+        and ticket.close_reason in ("", CloseReason.CONFIRMED)
+        and not hasattr(ticket, "rating")
+    )
+
+
+def _status_context(ticket: Ticket) -> dict[str, Any]:
+    """Everything the status page shows, computed here so the template runs no queries."""
+    zone = ticket.time_zone
+    stage = Stage(ticket.stage)
+    order = list(Stage)
+    current = order.index(stage)
+    steps = [
+        {
+            "label": candidate.label,
+            "state": "done" if index < current else "current" if index == current else "upcoming",
+        }
+        for index, candidate in enumerate(order)
+    ]
+    deadlines: list[tuple[str, dt.datetime]] = []
+    if not ticket.paused:
+        if stage in OPEN_STAGES:
+            if ticket.first_responded_at is None and ticket.first_response_due:
+                deadlines.append((_("We will contact you by"), ticket.first_response_due))
+            if ticket.resolution_due:
+                deadlines.append((_("Target time to fix the problem"), ticket.resolution_due))
+        elif stage == Stage.RESOLVED and ticket.resolved_at:
+            until = sla_selectors.confirmation_due(ticket)
+            if until is not None:
+                deadlines.append((_("Please confirm or reject the fix by"), until))
+    timeline = [
+        {
+            "heading": MESSAGE_HEADINGS.get(MessageKind(message.kind), ""),
+            "kind": message.kind,
+            "body": message.body,
+            "at": message.created_at,
+        }
+        for message in ticket.public_messages  # type: ignore[attr-defined]
+    ]
+    rating = getattr(ticket, "rating", None) if ticket.stage in (Stage.CONFIRMED, Stage.CLOSED) else None
+    return {
+        "ticket": ticket,
+        "stage_label": stage.label,
+        "stage_explanation": STAGE_EXPLANATIONS[stage],
+        "steps": steps,
+        "deadlines": deadlines,
+        "zone": zone,
+        "zone_name": INDONESIAN_ZONES.get(zone, zone),
+        "timeline": timeline,
+        "close_reason_label": CloseReason(ticket.close_reason).label if ticket.close_reason else "",
+        "can_confirm": services.stage_refusal(ticket, Action.CONFIRM) is None,
+        "can_reject": services.stage_refusal(ticket, Action.REJECT) is None,
+        "can_rate": _can_rate(ticket),
+        "rating": rating,
+        "number_spelled": _spelled(ticket.number),
+    }
+
+
+def _render_status(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reject_form: RejectForm | None = None,
+    rate_form: RateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _status_context(ticket)
+    context["reject_form"] = reject_form or RejectForm()
+    context["rate_form"] = rate_form or RateForm()
+    return render(request, "portal/ticket.html", context, status=status)
+
+
+# --- Pages ----------------------------------------------------------------------------------------------
+
+
+@portal_page
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    stages = [(stage.label, STAGE_EXPLANATIONS[stage]) for stage in Stage]
+    return render(request, "portal/home.html", {"stages": stages})
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def file_complaint(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "portal/file.html", {"form": ComplaintForm()})
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket = services.ticket_file_from_portal(**form.service_arguments())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            _remember_access(request, number=ticket.number, contact=ticket.contact_email)
+            request.session[FILED_SESSION_KEY] = ticket.number
+            return redirect("portal:filed")
+    return render(request, "portal/file.html", {"form": form}, status=400)
+
+
+@portal_page
+@require_GET
+def complaint_filed(request: HttpRequest) -> HttpResponse:
+    """The confirmation after filing: the number, big, and what happens next. Only the session that
+    filed the complaint sees it."""
+    number = request.session.get(FILED_SESSION_KEY, "")
+    ticket = _ticket_with_access(request, number) if number else None
+    if ticket is None:
+        return redirect("portal:file")
+    context = _status_context(ticket)
+    return render(request, "portal/filed.html", context)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        # Only the number may come in the address (from a link); the contact is never put in a URL.
+        initial = {"number": str(request.GET.get("number", ""))[:40]}
+        return render(request, "portal/track.html", {"form": TrackForm(initial=initial)})
+    if _is_limited(request, scope="portal_track"):
+        return _too_many_requests(request)
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/track.html", {"form": form}, status=400)
+    try:
+        ticket = selectors.portal_ticket(
+            number=form.cleaned_data["number"], contact=form.cleaned_data["contact"]
+        )
+    except NotFound:
+        # One message for an unknown number and for a wrong contact (see selectors.portal_ticket).
+        context = {"form": form, "not_found": selectors.PORTAL_NOT_FOUND}
+        return render(request, "portal/track.html", context, status=404)
+    _remember_access(request, number=ticket.number, contact=form.cleaned_data["contact"])
+    return redirect(_status_url(ticket))
+
+
+@portal_page
+@require_GET
+def ticket_status(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    return _render_status(request, ticket)
+
+
+def _act(
+    request: HttpRequest,
+    ticket: Ticket,
+    perform: Callable[[], Any],
+    *,
+    done: str,
+    form: PortalForm | None = None,
+    render_form: Callable[[], HttpResponse] | None = None,
+) -> HttpResponse:
+    """Run a customer action; a refusal is shown as a message (or on the form), never as an error page."""
+    try:
+        perform()
+    except DomainError as error:
+        if form is not None and render_form is not None and error.fields:
+            form.add_domain_error(error)
+            return render_form()
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(_status_url(ticket))
+
+
+@portal_page
+@require_POST
+def ticket_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    return _act(
+        request,
+        ticket,
+        lambda: services.ticket_act(
+            ticket=ticket, actor=None, action=Action.CONFIRM, data={}, via=services.Via.PORTAL
+        ),
+        done=_("Thank you for confirming. We are glad the problem is solved."),
+    )
+
+
+@portal_page
+@require_POST
+def ticket_reject(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _render_status(request, ticket, reject_form=form, status=400)
+    return _act(
+        request,
+        ticket,
+        lambda: services.ticket_act(
+            ticket=ticket,
+            actor=None,
+            action=Action.REJECT,
+            data={"reason": form.cleaned_data["reason"]},
+            via=services.Via.PORTAL,
+        ),
+        done=_(
+            "We are sorry the problem is not solved. Your complaint is back with the technical team "
+            "and a supervisor will review it."
+        ),
+        form=form,
+        render_form=lambda: _render_status(request, ticket, reject_form=form, status=400),
+    )
+
+
+@portal_page
+@require_POST
+def ticket_rate(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        return _render_status(request, ticket, rate_form=form, status=400)
+    return _act(
+        request,
+        ticket,
+        lambda: reports_services.rating_record(
+            ticket=ticket,
+            csat=form.cleaned_data["csat"],
+            nps=form.cleaned_data["nps"],
+            comment=form.cleaned_data["comment"],
+            via="portal",
+        ),
+        done=_("Thank you for your rating."),
+        form=form,
+        render_form=lambda: _render_status(request, ticket, rate_form=form, status=400),
+    )

@@ -1,0 +1,139 @@
+"""The SLA configuration as every process reads it: calendars, holidays, policies, stage targets and the
+regions' zones, built from the database once and kept in memory until any of it changes.
+
+A shared version number (in the cache, which is Redis in production and so shared by every web and
+worker process) says when the memory is stale. It moves on after every write to a configuration table,
+whoever makes it:
+
+- a model saved or deleted anywhere — the admin, the shell, the API, a data migration (whose historical
+  models are told apart by their label, `sla.slapolicy`, not by class) — through model signals;
+- `QuerySet.update()`, `delete()` and the bulk writes, which send no signals, through the managers of
+  the configuration models (`ConfigManager`, also used in migrations);
+- `migrate` itself (post_migrate), whatever its migrations wrote.
+
+STYLE keeps signals out of the domain: no state change hides behind one. Invalidating a cache is not a
+change of state, and it must follow every write whatever path made it, which only signals see.
+Only SQL written by hand against these tables escapes all three; after one, call `config_changed()`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import models, transaction
+
+CONFIG_VERSION_KEY = "sla:config-version"
+
+# The tables whose rows the memoised configuration is built from (model labels, lower case).
+CONFIG_MODELS = frozenset(
+    {
+        "sla.businesscalendar",
+        "sla.workinghours",
+        "sla.calendarday",
+        "sla.publicholiday",
+        "sla.slapolicy",
+        "sla.stagetarget",
+        "tickets.region",
+    }
+)
+
+_lock = threading.Lock()
+_memo: dict[tuple[object, ...], object] = {}
+_MEMO_LIMIT = 256
+
+T = TypeVar("T")
+
+
+def config_version() -> int:
+    """The number that moves on whenever the configuration changes."""
+    version = cache.get(CONFIG_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(CONFIG_VERSION_KEY, version, timeout=None)
+    return int(version)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(CONFIG_VERSION_KEY)
+    except ValueError:  # not there yet (or the cache was emptied): any other number invalidates
+        cache.set(CONFIG_VERSION_KEY, (config_version() or 1) + 1, timeout=None)
+    with _lock:
+        _memo.clear()
+
+
+def config_changed() -> None:
+    """Invalidate every process's memoised configuration: at once (this transaction reads its own
+    change) and again when the transaction commits (another process that rebuilt its memory in between
+    read the rows from before the commit)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def memoised(key: tuple[object, ...], build: Callable[[], T]) -> T:
+    """`build()`'s value for `key`, built once per configuration version in this process."""
+    full_key = (config_version(), *key)
+    with _lock:
+        if full_key in _memo:
+            return _memo[full_key]  # type: ignore[return-value]
+    value = build()
+    with _lock:
+        if len(_memo) > _MEMO_LIMIT:
+            _memo.clear()
+        _memo[full_key] = value
+    return value
+
+
+def forget_memory() -> None:
+    """Drop this process's memory (tests that change the configuration behind its back)."""
+    with _lock:
+        _memo.clear()
+
+
+class ConfigQuerySet(models.QuerySet):
+    """Bulk writes to a configuration table invalidate the configuration like single saves do."""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        config_changed()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        result = super().delete()
+        config_changed()
+        return result
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(*args, **kwargs)
+        config_changed()
+        return created
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(*args, **kwargs)
+        config_changed()
+        return count
+
+
+class ConfigManager(models.Manager.from_queryset(ConfigQuerySet)):  # type: ignore[misc]
+    """The manager of every configuration model; kept in migrations so data migrations use it too."""
+
+    use_in_migrations = True
+
+
+def _is_config(sender: Any) -> bool:
+    meta = getattr(sender, "_meta", None)
+    return meta is not None and meta.label_lower in CONFIG_MODELS
+
+
+def on_model_written(sender: Any, **kwargs: Any) -> None:
+    """post_save / post_delete receiver (connected for every sender; see the module's docstring)."""
+    if _is_config(sender):
+        config_changed()
+
+
+def on_migrated(**kwargs: Any) -> None:
+    """post_migrate receiver: whatever the migrations wrote, the memory is stale."""
+    config_changed()

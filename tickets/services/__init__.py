@@ -1,0 +1,42 @@
+"""Writes of the tickets module, by subject: customers and their services, intake (new complaints and the
+customer writing again), the transition function with its handlers, attachments. Everything is
+re-exported here, so callers write `from tickets import services` and `services.ticket_act(...)`."""
+
+from tickets.services.actions import (
+    ACTION_NAMES,
+    STAGE_NAMES,
+    ActionResult,
+    action_permitted,
+    allowed_actions,
+    stage_refusal,
+    ticket_act,
+)
+from tickets.services.actors import Via, history_context
+from tickets.services.attachments import attachment_add
+from tickets.services.customers import customer_create, customer_find_or_create, service_create
+from tickets.services.intake import (
+    FIRST_LINE_TEAM,
+    ticket_create,
+    ticket_customer_message,
+    ticket_file_from_portal,
+)
+
+__all__ = [
+    "ACTION_NAMES",
+    "FIRST_LINE_TEAM",
+    "STAGE_NAMES",
+    "ActionResult",
+    "Via",
+    "action_permitted",
+    "allowed_actions",
+    "attachment_add",
+    "customer_create",
+    "customer_find_or_create",
+    "history_context",
+    "service_create",
+    "stage_refusal",
+    "ticket_act",
+    "ticket_create",
+    "ticket_customer_message",
+    "ticket_file_from_portal",
+]

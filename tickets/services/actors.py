@@ -1,0 +1,26 @@
+"""Who is acting on a ticket, as the history records it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+
+class Via:
+    """Who is acting: staff in the console or API, or the customer through the public portal."""
+
+    STAFF = "staff"
+    PORTAL = "portal"
+    EMAIL = "email"
+    SYSTEM = "system"
+
+
+def history_context(actor: AbstractBaseUser | None, via: str) -> dict[str, Any]:
+    """What pghistory records with each change: who (a person, the customer or the system) and how."""
+    return {
+        "user": getattr(actor, "pk", None),
+        "username": getattr(actor, "username", None)
+        or ("customer" if via in (Via.PORTAL, Via.EMAIL) else "system"),
+        "via": via,
+    }

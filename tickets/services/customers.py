@@ -1,0 +1,132 @@
+"""Customers and their service subscriptions: found again by their contact details, never duplicated."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import structlog
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from helpdesk.lib.cleaning import (
+    clean_choice,
+    clean_text,
+)
+from helpdesk.lib.contact import normalise_email, normalise_phone
+from helpdesk.lib.errors import InvalidInput, NotAllowedNow
+from tickets.models import (
+    BillingStatus,
+    Customer,
+    CustomerTier,
+    Region,
+    Service,
+    ServiceKind,
+    ServiceStatus,
+)
+
+log = structlog.get_logger(__name__)
+
+
+def customer_find_or_create(
+    *,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    region: Region | None = None,
+    tier: str = CustomerTier.REGULAR,
+) -> tuple[Customer, bool]:
+    """The customer with this email (else phone), or a new one. Contact details are normalised first;
+    an existing customer's record is never overwritten from here (a portal visitor cannot change it)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        name = clean_text(name, field="name", max_length=200)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    email_n = phone_n = ""
+    if email:
+        try:
+            email_n = normalise_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid email address.")]
+    if phone:
+        try:
+            phone_n = normalise_phone(phone)
+        except ValidationError:
+            errors["phone"] = [_("Enter a valid phone number.")]
+    if not email and not phone:
+        errors["email"] = [_("Give an email address or a phone number.")]
+    if errors:
+        raise InvalidInput(_("The customer's details are not valid."), fields=errors)
+    with transaction.atomic():
+        # Serialise find-or-create on the same contact so two simultaneous complaints make one customer.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"customer:{email_n or phone_n}"])
+        found = None
+        if email_n:
+            found = Customer.objects.filter(email=email_n).order_by("id").first()
+        if found is None and phone_n:
+            found = Customer.objects.filter(phone=phone_n).order_by("id").first()
+        if found is not None:
+            return found, False
+        customer = Customer.objects.create(name=name, email=email_n, phone=phone_n, region=region, tier=tier)
+        return customer, True
+
+
+def customer_create(*, name: str, email: str, phone: str, tier: str, region: Region | None) -> Customer:
+    """A new customer record (staff). Refuses a second customer with the same email or phone."""
+    customer, created = customer_find_or_create(name=name, email=email, phone=phone, region=region, tier=tier)
+    if not created:
+        message = _("A customer with this email or phone already exists (id %(id)s).") % {"id": customer.pk}
+        raise NotAllowedNow(message, code="customer_exists")
+    return customer
+
+
+def service_create(
+    *,
+    customer: Customer,
+    kind: str,
+    region: Region,
+    reference: str,
+    status: str = ServiceStatus.ACTIVE,
+    billing_status: str = BillingStatus.PAID,
+    overdue_amount: Decimal | str | int = 0,
+) -> Service:
+    """A customer's service subscription."""
+    errors: dict[str, list[str]] = {}
+    try:
+        kind = clean_choice(kind, ServiceKind, field="kind")
+        status = clean_choice(status, ServiceStatus, field="status")
+        billing_status = clean_choice(billing_status, BillingStatus, field="billing_status")
+        reference = clean_text(reference, field="reference", max_length=64)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    try:
+        amount = Decimal(str(overdue_amount))
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["overdue_amount"] = [_("Give an amount of zero or more.")]
+        amount = Decimal(0)
+    if not errors and billing_status == BillingStatus.PAID and amount != 0:
+        errors["overdue_amount"] = [_("A paid-up service has no overdue amount.")]
+    if not errors and Service.objects.filter(reference=reference).exists():
+        errors["reference"] = [_("A service with this reference already exists.")]
+    if errors:
+        raise InvalidInput(_("The service's details are not valid."), fields=errors)
+    try:
+        with transaction.atomic():
+            return Service.objects.create(
+                customer=customer,
+                kind=kind,
+                region=region,
+                reference=reference,
+                status=status,
+                billing_status=billing_status,
+                overdue_amount=amount,
+            )
+    except IntegrityError as exc:
+        raise InvalidInput(
+            _("A service with this reference already exists."),
+            fields={"reference": [_("A service with this reference already exists.")]},
+        ) from exc

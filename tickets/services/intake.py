@@ -1,0 +1,239 @@
+"""Complaints coming in (SPEC §5 stage 1): logged by staff, filed on the portal, written again by the
+customer. A ticket number is issued, the clocks start and the customer is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pghistory
+import structlog
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from escalation import services as escalation_services
+from helpdesk.lib import ticket_numbers
+from helpdesk.lib.cleaning import (
+    clean_choice,
+    clean_past_time,
+    clean_text,
+)
+from helpdesk.lib.contact import normalise_email, normalise_phone
+from helpdesk.lib.errors import InvalidInput, NotAllowedNow
+from helpdesk.lib.roles import Role, has_role
+from notifications import services as notifications
+from notifications.models import NotificationChannel
+from sla import services as sla
+from tickets.models import (
+    Category,
+    Channel,
+    Classification,
+    Customer,
+    MessageKind,
+    Service,
+    Stage,
+    Team,
+    Ticket,
+    TicketMessage,
+)
+from tickets.services.actors import Via, history_context
+from tickets.services.customers import customer_find_or_create
+
+log = structlog.get_logger(__name__)
+
+
+FIRST_LINE_TEAM = "Customer Care"
+
+
+def _next_ticket_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('ticket_number_seq')")
+        (value,) = cursor.fetchone()
+    return ticket_numbers.encode(int(value))
+
+
+def ticket_create(
+    *,
+    actor: AbstractBaseUser | None,
+    customer: Customer,
+    category: str,
+    channel: str,
+    description: str,
+    incident_at: dt.datetime | None,
+    service: Service | None = None,
+    classification: str = "",
+    reported_at: dt.datetime | None = None,
+    public_exposure: bool = False,
+    contact_email: str = "",
+    contact_phone: str = "",
+    via: str = Via.STAFF,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Record a complaint (stage 1): a ticket number is issued, the SLA clocks start at the report time,
+    the customer is sent the number, and a public complaint notifies the manager."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+
+    def check(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+            return None
+
+    category = check(lambda: clean_choice(category, Category, field="category"))
+    channel = check(lambda: clean_choice(channel, Channel, field="channel"))
+    classification = check(
+        lambda: clean_choice(classification, Classification, field="classification", required=False)
+    )
+    max_description = settings.HELPDESK["DESCRIPTION_MAX_LENGTH"]
+    description = check(lambda: clean_text(description, field="description", max_length=max_description))
+    reported = check(lambda: clean_past_time(reported_at or now, field="reported_at", now=now))
+    incident = check(lambda: clean_past_time(incident_at, field="incident_at", now=now))
+    if incident and reported and incident > reported:
+        errors["incident_at"] = [_("The incident cannot have happened after it was reported.")]
+    if service is not None and service.customer_id != customer.pk:
+        errors["service"] = [_("This service does not belong to the customer.")]
+    if errors:
+        raise InvalidInput(
+            _("The complaint cannot be recorded; see the messages for each field."), fields=errors
+        )
+
+    with transaction.atomic(), pghistory.context(**history_context(actor, via), action="create"):
+        ticket = Ticket(
+            number=_next_ticket_number(),
+            customer=customer,
+            service=service,
+            category=category,
+            classification=classification or "",
+            channel=channel,
+            description=description,
+            incident_at=incident,
+            reported_at=reported,
+            public_exposure=bool(public_exposure),
+            contact_email=contact_email,
+            contact_phone=contact_phone,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            # Stage 1 belongs to Customer Care (SPEC §5): the agent who logs a complaint holds it; one
+            # filed on the portal waits for the team. Either way the SLA watcher has an owner to warn.
+            team=Team.objects.filter(name=FIRST_LINE_TEAM).first(),
+            assignee=actor if has_role(actor, Role.AGENT) else None,
+        )
+        sla.sla_start(ticket, now=now)
+        ticket.save()
+        TicketMessage.objects.create(
+            ticket=ticket,
+            kind=MessageKind.ACKNOWLEDGEMENT,
+            channel=channel,
+            body=_("We have received your complaint. Your ticket number is %(number)s.")
+            % {"number": ticket.number},
+        )
+        notifications.notify_customer(
+            ticket=ticket,
+            template="ticket_received",
+            context={"number": ticket.number},
+            dedupe_key=f"ticket:{ticket.pk}:received",
+        )
+        if ticket.public_exposure:
+            escalation_services.escalation_for_public_exposure(ticket=ticket, at=now)
+    log.info("ticket_created", number=ticket.number, channel=channel, via=via)
+    return ticket
+
+
+def ticket_file_from_portal(
+    *,
+    name: str,
+    email: str,
+    phone: str,
+    category: str,
+    description: str,
+    incident_at: dt.datetime | None,
+    service_ref: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """A customer files a complaint on the portal. Both email and phone are required there, so the
+    customer can track the ticket with either."""
+    errors: dict[str, list[str]] = {}
+    if not (email or "").strip():
+        errors["email"] = [_("This field is required.")]
+    if not (phone or "").strip():
+        errors["phone"] = [_("This field is required.")]
+    email_n = phone_n = ""
+    if not errors:
+        try:
+            email_n = normalise_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid email address.")]
+        try:
+            phone_n = normalise_phone(phone)
+        except ValidationError:
+            errors["phone"] = [_("Enter a valid phone number.")]
+    if errors:
+        raise InvalidInput(
+            _("The complaint cannot be filed; see the messages for each field."), fields=errors
+        )
+    with transaction.atomic():
+        customer, _created = customer_find_or_create(name=name, email=email_n, phone=phone_n)
+        service = None
+        reference = (service_ref or "").strip()
+        if reference:
+            service = Service.objects.filter(reference=reference[:64], customer=customer).first()
+            if service is None:
+                # The same answer whether the reference is unknown or someone else's.
+                message = _("We could not find this service reference for your contact details.")
+                raise InvalidInput(message, fields={"service_ref": [message]})
+        return ticket_create(
+            actor=None,
+            customer=customer,
+            service=service,
+            category=category,
+            channel=Channel.PORTAL,
+            description=description,
+            incident_at=incident_at,
+            contact_email=email_n,
+            contact_phone=phone_n,
+            via=Via.PORTAL,
+            now=now,
+        )
+
+
+def ticket_customer_message(
+    *, ticket: Ticket, body: str, channel: str = Channel.EMAIL, now: dt.datetime | None = None
+) -> TicketMessage:
+    """The customer writes again about their ticket (an email reply): the text joins the ticket's thread,
+    a clock paused to wait for the customer runs again, and whoever holds the ticket is told in their
+    inbox. Any stage but closed (a closed ticket is answered with a new complaint).
+
+    Not an action of `ticket_act`: the stage does not move and the writer is the customer, not a staff role
+    of the ACTIONS table; the row lock, the history row and the SLA call are the same."""
+    now = now or timezone.now()
+    text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
+    context = history_context(None, Via.EMAIL)
+    with transaction.atomic(), pghistory.context(**context, action="customer_message"):
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        if locked.stage == Stage.CLOSED:
+            raise NotAllowedNow(_("This ticket is closed."))
+        message = TicketMessage.objects.create(
+            ticket=locked, kind=MessageKind.CUSTOMER, channel=channel, body=text
+        )
+        fields = sla.sla_resumed(locked, at=now, actor_id=None) if locked.paused else []
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+        else:
+            pghistory.create_event(locked, label="acted")
+        if locked.assignee_id is not None:
+            notifications.notify_staff(
+                users=[locked.assignee],
+                template="ticket_customer_message",
+                ticket=locked,
+                context={"number": locked.number, "resumed": bool(fields)},
+                dedupe_key=f"customer-message:{message.pk}",
+                channels=(NotificationChannel.INBOX,),
+            )
+    log.info("ticket_customer_message", number=locked.number, channel=channel, resumed=bool(fields))
+    return message
