@@ -36,12 +36,12 @@ from sla import selectors as sla_selectors
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import (
+    RUNNING_SLA_STATES,
     Action,
     Category,
     CategoryRoute,
     Channel,
     Classification,
-    SlaState,
     Stage,
     Team,
     Ticket,
@@ -155,9 +155,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "classifications": Classification.choices,
         "categories": Category.choices,
         "channels": Channel.choices,
-        "sla_states": [
-            (state.value, state.label) for state in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
-        ],
+        "sla_states": [(state.value, state.label) for state in RUNNING_SLA_STATES],
         "sla_clocks": SLA_CLOCK_LABELS,
         "orderings": QUEUE_ORDERINGS,
         "teams": teams,

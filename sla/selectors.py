@@ -7,12 +7,13 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
+from helpdesk.lib.vocabulary import RUNNING_SLA_STATES, UNCLASSIFIED_AS, CustomerTier, SlaState, Stage
 from sla import clock
 from sla.config import memoised
 from sla.models import (
@@ -25,7 +26,9 @@ from sla.models import (
     StageTarget,
     WorkingHours,
 )
-from tickets.models import Classification, CustomerTier, SlaState, Stage, Ticket
+
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 
 
 def _build_calendar(calendar: BusinessCalendar) -> clock.BusinessCalendar:
@@ -144,9 +147,9 @@ def _policy_row(classification: str, tier: str) -> SlaPolicy | None:
 def policy_targets(*, classification: str, tier: str, region_id: int | None) -> PolicyTargets:
     """The first-response and resolution targets for a ticket. An unclassified ticket (before
     verification) runs on the Minor policy until support classifies it; the deadlines are recomputed then."""
-    row = _policy_row(classification or Classification.MINOR, tier)
+    row = _policy_row(classification or UNCLASSIFIED_AS, tier)
     if row is None:
-        raise LookupError(f"No SLA policy for {classification or Classification.MINOR}/{tier}")
+        raise LookupError(f"No SLA policy for {classification or UNCLASSIFIED_AS}/{tier}")
     return PolicyTargets(
         response=TimedTarget(
             clock.Target(row.response_amount, clock.TargetUnit(row.response_unit)),
@@ -184,7 +187,7 @@ NEXT_STAGE = {
 
 # --- The one place that decides SLA states -------------------------------------------------------------
 
-SLA_FILTER_STATES = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+SLA_FILTER_STATES = RUNNING_SLA_STATES
 
 
 def _running_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
@@ -195,7 +198,7 @@ def _running_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
         "response": ("first_response_due", "first_response_risk_at", "response_sla"),
         "resolution": ("resolution_due", "resolution_risk_at", "resolution_sla"),
     }[prefix]
-    running = Q(**{f"{column}__in": [SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED]})
+    running = Q(**{f"{column}__in": list(RUNNING_SLA_STATES)})
     paused_in_state = Q(paused=True, **{column: state})
     if state == SlaState.BREACHED:
         live = Q(paused=False) & (Q(**{f"{due}__lte": now}) | Q(**{column: SlaState.BREACHED}))

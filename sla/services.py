@@ -6,12 +6,13 @@ so that the transition saves the ticket once. All date arithmetic goes through `
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import holidays
 from django.conf import settings
 from django.db import transaction
 
+from helpdesk.lib.vocabulary import RUNNING_SLA_STATES, SlaState, Stage
 from sla import clock
 from sla.config import config_changed
 from sla.models import PublicHoliday, SlaPause
@@ -25,7 +26,9 @@ from sla.selectors import (
     time_zone_of,
 )
 from sla.sweep import SweepResult, run_sweep
-from tickets.models import SlaState, Stage, Ticket
+
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 
 RESPONSE_FIELDS = ["first_response_due", "first_response_risk_at", "response_sla"]
 RESOLUTION_FIELDS = ["resolution_due", "resolution_risk_at", "resolution_sla"]
@@ -85,13 +88,13 @@ def sla_reclassified(ticket: Ticket) -> list[str]:
     policy (pauses still not counted). A clock that already stopped (met or missed) is left alone."""
     targets = _targets(ticket)
     changed: list[str] = []
-    if ticket.response_sla in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED):
+    if ticket.response_sla in RUNNING_SLA_STATES:
         ticket.first_response_due, ticket.first_response_risk_at = _schedule(
             ticket, ticket.reported_at, targets.response
         )
         ticket.response_sla = SlaState.OK
         changed += RESPONSE_FIELDS
-    if ticket.resolution_sla in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED):
+    if ticket.resolution_sla in RUNNING_SLA_STATES:
         ticket.resolution_due, ticket.resolution_risk_at = _schedule(
             ticket, ticket.reported_at, targets.resolution
         )
@@ -155,7 +158,7 @@ def sla_first_response(ticket: Ticket, *, at: dt.datetime) -> list[str]:
     if ticket.first_responded_at is not None:
         return []
     ticket.first_responded_at = at
-    if ticket.response_sla in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED):
+    if ticket.response_sla in RUNNING_SLA_STATES:
         due = ticket.first_response_due
         ticket.response_sla = SlaState.MET if due is not None and at <= due else SlaState.MISSED
     return ["first_responded_at", "response_sla"]
@@ -185,11 +188,11 @@ def sla_stage_entered(ticket: Ticket, at: dt.datetime) -> list[str]:
 
 def _stop(ticket: Ticket, *, at: dt.datetime, response: bool, resolution: bool) -> list[str]:
     changed: list[str] = []
-    if response and ticket.response_sla in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED):
+    if response and ticket.response_sla in RUNNING_SLA_STATES:
         due = ticket.first_response_due
         ticket.response_sla = SlaState.MET if due is not None and at <= due else SlaState.MISSED
         changed.append("response_sla")
-    if resolution and ticket.resolution_sla in (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED):
+    if resolution and ticket.resolution_sla in RUNNING_SLA_STATES:
         due = ticket.resolution_due
         ticket.resolution_sla = SlaState.MET if due is not None and at <= due else SlaState.MISSED
         changed.append("resolution_sla")

@@ -3,7 +3,7 @@
 import django.core.validators
 from django.db import migrations, models
 
-import tickets.models
+import helpdesk.lib.zones
 
 
 class Migration(migrations.Migration):
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                     "timezone",
                     models.CharField(
                         max_length=64,
-                        validators=[tickets.models.validate_time_zone],
+                        validators=[helpdesk.lib.zones.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),
