@@ -7,6 +7,7 @@ of one ticket page never share an id."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -80,6 +81,16 @@ class BootstrapForm(forms.Form):
 # --- Logging a complaint ------------------------------------------------------------------------------
 
 
+class WallClockDateTimeField(forms.DateTimeField):
+    """A time as typed, without a zone (the wall clock of the customer's region): the service reads it
+    in the zone the complaint lives in, which the form cannot know before the customer is found."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        result = super().to_python(value)
+        # Django attached the current zone without shifting the time: take it off again.
+        return None if result is None else result.replace(tzinfo=None)
+
+
 class ComplaintForm(BootstrapForm):
     """A complaint taken by phone, at the counter, by email or from social media."""
 
@@ -110,7 +121,7 @@ class ComplaintForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=settings.HELPDESK["DESCRIPTION_MAX_LENGTH"],
     )
-    incident_at = forms.DateTimeField(
+    incident_at = WallClockDateTimeField(
         label=_(
             "When it started — local time of the service's region (else the customer's region; "
             "WIB, Jakarta time, if neither is known)"

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,13 +25,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
-from helpdesk.lib import zones
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.roles import Role, has_role, is_staff_member
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
 from reports import selectors as reports_selectors
-from sla import selectors as sla_selectors
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import (
@@ -343,38 +340,26 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
-    """The customer (found, or new) and the ticket, together or not at all."""
-    with transaction.atomic():
-        customer = data.get("customer")
-        if customer is None:
-            customer, _created = services.customer_find_or_create(
-                name=data["name"],
-                email=data["email"],
-                phone=data["phone"],
-                region=data["region"],
-                tier=data["tier"],
-            )
-        service = data.get("service")
-        # The typed incident time is read on the wall clock of the zone the complaint lives in.
-        region = data.get("region")
-        zone = zones.zone(
-            sla_selectors.time_zone_of(
-                service=service, customer=customer, region_id=getattr(region, "pk", None)
-            )
-        )
-        incident_at = data["incident_at"].replace(tzinfo=zone) if data.get("incident_at") else None
-        return services.ticket_create(
-            actor=request.user,
-            customer=customer,
-            service=service,
-            category=data["category"],
-            channel=data["channel"],
-            description=data["description"],
-            incident_at=incident_at,
-            public_exposure=data.get("public_exposure", False),
-            via=services.Via.STAFF,
-            now=timezone.now(),
-        )
+    """The customer (chosen, or found or created from the form) and the ticket, in one service call."""
+    customer = data.get("customer") or {
+        "name": data["name"],
+        "email": data["email"],
+        "phone": data["phone"],
+        "region": data["region"],
+        "tier": data["tier"],
+    }
+    return services.ticket_log(
+        actor=request.user,
+        customer=customer,
+        service=data.get("service"),
+        category=data["category"],
+        channel=data["channel"],
+        description=data["description"],
+        incident_at=data.get("incident_at"),
+        public_exposure=data.get("public_exposure", False),
+        via=services.Via.STAFF,
+        now=timezone.now(),
+    )
 
 
 @require_GET

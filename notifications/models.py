@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.lib.zones import head_office_zone_name
+
 
 class NotificationChannel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -34,7 +36,7 @@ class Notification(models.Model):
     )
     email = models.EmailField(_("email"), blank=True, default="")
     language = models.CharField(max_length=8, default="id")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=head_office_zone_name)
     template = models.CharField(_("template"), max_length=64)
     context = models.JSONField(default=dict, blank=True)
     ticket = models.ForeignKey(

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from notifications.models import NotificationChannel
 
-TABLE = "notifications_notification"
+TABLE = "notifications_notification"  # Notification._meta.db_table, written literally below
 
 # What a source yields, in this order.
 SOURCE_COLUMNS = (
@@ -54,7 +54,7 @@ def insert_sql(*, source: str) -> str:
     Inbox rows are sent the moment they are written: the inbox is the database. `RETURNING id, channel`
     of the rows actually written."""
     return f"""
-        INSERT INTO {TABLE}
+        INSERT INTO notifications_notification
             (channel, recipient_id, email, language, time_zone, template, context, ticket_id, dedupe_key,
              created_at, sent_at, attempts, last_error)
         SELECT o.channel, o.recipient_id,

@@ -90,7 +90,7 @@ class ComplaintForm(PortalForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
     )
     incident_time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="Asia/Jakarta"
+        label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

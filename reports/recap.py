@@ -16,7 +16,6 @@ Conventions that hold for every figure below:
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +25,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from escalation.models import Escalation
+from helpdesk.lib import zones
 from helpdesk.lib.errors import InvalidInput
 from reports.models import CAPA_PENDING_STATUSES, CapaAction, CapaStatus, MonthlyReport, SatisfactionRating
 from sla.selectors import clock_state_q
 from tickets.models import Category, Channel, Classification, Region, ServiceKind, SlaState, Ticket
 
-REPORT_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Jakarta")
+REPORT_TIME_ZONE = zones.zone(zones.head_office_zone_name())
 SCHEMA_VERSION = 1
 NPS_TARGET = 40
 TREND_MONTHS = 5

@@ -7,7 +7,6 @@ without the role get 403."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from django import forms as django_forms
@@ -24,12 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from escalation.models import Level, Reason
 from helpdesk.lib.errors import DomainError, InvalidInput
 from helpdesk.lib.roles import Role, has_role
-from reports import exports, forms, recap, selectors, services
+from reports import forms, presenters, recap, selectors, services
 from reports.models import CSI_QUESTIONS, CapaStatus, SurveyInvitation
-from tickets.models import Classification, Stage
 
 PAGE_SIZE = 50
 # Days shown by the dashboard's trend charts for each period.
@@ -80,35 +77,6 @@ def _section_nav(request: HttpRequest, current: str) -> list[dict[str, Any]]:
     ]
 
 
-def _chart(
-    chart_id: str,
-    title: str,
-    kind: str,
-    labels: Sequence[Any],
-    series: Sequence[tuple[Any, Sequence[Any]]],
-    *,
-    label_header: str = "",
-    percent: bool = False,
-) -> dict[str, Any]:
-    """A chart for templates/reports/pages/_chart.html: `spec` goes to the page with json_script and is
-    drawn by static/js/charts.js; `headers` and `rows` are the same numbers as a table (the chart's text
-    alternative)."""
-    labels = [str(label) for label in labels]
-    named = [{"label": str(name), "data": list(data)} for name, data in series]
-    return {
-        "id": chart_id,
-        "data_id": f"{chart_id}-data",
-        "title": title,
-        "spec": {"type": kind, "labels": labels, "series": named, "percent": percent},
-        "label_header": label_header or _("Item"),
-        "headers": [entry["label"] for entry in named],
-        "rows": [
-            {"label": label, "values": [entry["data"][index] for entry in named]}
-            for index, label in enumerate(labels)
-        ],
-    }
-
-
 def _htmx_aware(response: HttpResponse) -> HttpResponse:
     # The same URL answers with the page or, to htmx, a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
@@ -132,68 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = selectors.daily_trend(days=days, now=now)
     sla_days = selectors.daily_sla_compliance(days=days, now=now)
 
-    stage_labels = dict(Stage.choices)
-    backlog = [
-        {"label": str(stage_labels[stage]), "count": figures["backlog"]["by_stage"].get(stage, 0)}
-        for stage in Stage
-        if stage != Stage.CLOSED
-    ]
-    classification_labels = dict(Classification.choices)
-    by_classification = figures["backlog"]["by_classification"]
-    backlog_classes = [
-        {"label": str(classification_labels[value]), "count": by_classification.get(value, 0)}
-        for value in Classification.values
-    ] + [{"label": _("Not classified"), "count": by_classification.get("", 0)}]
-    levels = [
-        {
-            "label": str(Level(int(level)).label),
-            "short": _("Level %(level)s") % {"level": level},
-            "count": count,
-        }
-        for level, count in sorted(figures["escalations"]["by_level"].items())
-    ]
-    day = _("Day")
-    charts = {
-        "backlog": _chart(
-            "chart-backlog",
-            _("Open tickets by stage (now)"),
-            "bar",
-            [row["label"] for row in backlog],
-            [(_("Open tickets"), [row["count"] for row in backlog])],
-            label_header=_("Stage"),
-        ),
-        "escalations": _chart(
-            "chart-escalations",
-            _("Escalations raised in the period, by level"),
-            "bar",
-            [row["short"] for row in levels],
-            [(_("Escalations"), [row["count"] for row in levels])],
-            label_header=_("Level"),
-        ),
-        "trend": _chart(
-            "chart-trend",
-            _("Tickets received and resolved per day (last %(days)s days)") % {"days": days},
-            "line",
-            [row["day"] for row in trend],
-            [
-                (_("Received"), [row["reported"] for row in trend]),
-                (_("Resolved"), [row["resolved"] for row in trend]),
-            ],
-            label_header=day,
-        ),
-        "sla": _chart(
-            "chart-sla",
-            _("SLA compliance per day, %% of deadlines met (last %(days)s days)") % {"days": days},
-            "line",
-            [row["day"] for row in sla_days],
-            [
-                (_("First response %"), [row["response_pct"] for row in sla_days]),
-                (_("Resolution %"), [row["resolution_pct"] for row in sla_days]),
-            ],
-            label_header=day,
-            percent=True,
-        ),
-    }
+    layout = presenters.dashboard_layout(figures=figures, trend=trend, sla_days=sla_days, days=days)
     context = {
         "section_nav": _section_nav(request, "dashboard"),
         "period": period,
@@ -202,12 +109,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period_start": start,
         "now": now,
         "figures": figures,
-        "backlog": backlog,
-        "backlog_classes": backlog_classes,
-        "levels": levels,
         "trend": trend,
         "sla_days": sla_days,
-        "charts": charts,
+        **layout,
     }
     template = (
         "reports/pages/dashboard.html#dashboard-body" if request.htmx else "reports/pages/dashboard.html"
@@ -294,106 +198,7 @@ def _monthly_context(request: HttpRequest, report: Any) -> dict[str, Any]:
     """Every figure of the snapshot, laid out for the page; read from `report.data` only."""
     data = report.data
     key = recap.month_key(report.month)
-    titles = exports.dimension_titles()
-    dimensions = []
-    # In the order of the PDF and XLSX (PostgreSQL's jsonb does not keep the keys' order).
-    for name in [*titles, *sorted(set(data["counts"]) - set(titles))]:
-        counts = data["counts"].get(name)
-        if counts is None:
-            continue
-        labels = [exports.key_label(name, row) for row in counts]
-        dimensions.append(
-            {
-                "name": name,
-                "title": titles.get(name, name),
-                "rows": [
-                    {"label": label, "count": row["count"]} for label, row in zip(labels, counts, strict=True)
-                ],
-                "chart": _chart(
-                    f"chart-{name.replace('_', '-')}",
-                    _("Tickets by %(dimension)s") % {"dimension": str(titles.get(name, name)).lower()},
-                    "bar",
-                    labels,
-                    [(_("Tickets"), [row["count"] for row in counts])],
-                    label_header=titles.get(name, name),
-                ),
-            }
-        )
-    clock_labels = {"response": _("First response"), "resolution": _("Resolution")}
-    sla = [{"clock": clock_labels[clock], **figures} for clock, figures in data["sla"].items()]
-    times = [{"clock": clock_labels[clock], **figures} for clock, figures in data["times"].items()]
-    levels = [
-        {
-            "label": str(Level(int(level)).label),
-            "short": _("Level %(level)s") % {"level": level},
-            "count": count,
-        }
-        for level, count in sorted(data["escalations"]["by_level"].items())
-    ]
-    reason_labels = dict(Reason.choices)
-    reasons = [
-        {"label": str(reason_labels.get(reason, reason)), "count": count}
-        for reason, count in sorted(data["escalations"]["by_reason"].items())
-    ]
-    capa = data["capa"]
-    capa_statuses = [
-        {"label": str(CapaStatus(status).label), "count": count}
-        for status, count in capa["by_status"].items()
-    ]
-    months = [*data.get("trend", []), {**data["headline"], "present": True}]
-    charts = {
-        "sla": _chart(
-            "chart-sla",
-            _("SLA compliance"),
-            "bar",
-            [row["clock"] for row in sla],
-            [
-                (_("Met"), [row["met"] for row in sla]),
-                (_("Missed"), [row["missed"] for row in sla]),
-                (_("Not judged yet"), [row["running"] for row in sla]),
-            ],
-            label_header=_("Clock"),
-        ),
-        "escalations": _chart(
-            "chart-escalations",
-            _("Escalations by level"),
-            "bar",
-            [row["short"] for row in levels],
-            [(_("Escalations"), [row["count"] for row in levels])],
-            label_header=_("Level"),
-        ),
-        "capa": _chart(
-            "chart-capa",
-            _("CAPA actions by status"),
-            "bar",
-            [row["label"] for row in capa_statuses],
-            [(_("Actions"), [row["count"] for row in capa_statuses])],
-            label_header=_("Status"),
-        ),
-        "trend": _chart(
-            "chart-trend",
-            _("Trend: SLA compliance and NPS, this month and the five before"),
-            "line",
-            [row["month"] for row in months],
-            [
-                (_("First response SLA %"), [row.get("response_compliance_pct") for row in months]),
-                (_("Resolution SLA %"), [row.get("resolution_compliance_pct") for row in months]),
-                (_("NPS"), [row.get("nps") for row in months]),
-            ],
-            label_header=_("Month"),
-        ),
-        "trend_tickets": _chart(
-            "chart-trend-tickets",
-            _("Trend: tickets reported and backlog at month end"),
-            "bar",
-            [row["month"] for row in months],
-            [
-                (_("Tickets reported"), [row.get("tickets_reported") for row in months]),
-                (_("Backlog at month end"), [row.get("backlog_at_month_end") for row in months]),
-            ],
-            label_header=_("Month"),
-        ),
-    }
+    layout = presenters.monthly_layout(data)
     api = reverse("monthly-report", kwargs={"month": key})
     return {
         "section_nav": _section_nav(request, "monthly_list"),
@@ -401,15 +206,7 @@ def _monthly_context(request: HttpRequest, report: Any) -> dict[str, Any]:
         "key": key,
         "data": data,
         "as_of": dt.datetime.fromisoformat(data["as_of"]),
-        "dimensions": dimensions,
-        "sla": sla,
-        "times": times,
-        "levels": levels,
-        "reasons": reasons,
-        "capa": capa,
-        "capa_statuses": capa_statuses,
-        "months": months,
-        "charts": charts,
+        **layout,
         "downloads": [
             {"label": label, "url": f"{api}?format={fmt}", "format": fmt} for fmt, label in DOWNLOAD_FORMATS
         ],
@@ -595,15 +392,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
         }
         for result in results
     ]
-    oldest_first = list(reversed(results))
-    chart = _chart(
-        "chart-csi",
-        _("Customer Satisfaction Index (1–5) per campaign"),
-        "bar",
-        [result["name"] for result in oldest_first],
-        [(_("CSI"), [result["csi_mean"] for result in oldest_first])],
-        label_header=_("Campaign"),
-    )
+    chart = presenters.csi_chart(results)
     context = {
         "section_nav": _section_nav(request, "surveys"),
         "questions": questions,

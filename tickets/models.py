@@ -29,7 +29,7 @@ from helpdesk.lib.vocabulary import (  # noqa: F401
     SlaState,
     Stage,
 )
-from helpdesk.lib.zones import validate_time_zone
+from helpdesk.lib.zones import head_office_zone_name, validate_time_zone
 from sla.config import ConfigManager
 
 
@@ -448,7 +448,7 @@ class Ticket(models.Model):
     public_exposure = models.BooleanField(_("public exposure"), default=False)
     # The zone the complaint lives in (its service's region, else its customer's), decided once by
     # sla.selectors.time_zone_of when its clocks start: its deadlines are shown to the customer in it.
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=head_office_zone_name)
     # The contact the complaint came with (normalised); the portal's tracking accepts it besides the
     # customer's email and phone on record.
     contact_email = models.EmailField(_("contact email"), blank=True, default="")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -35,12 +36,18 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value}) from exc
 
 
-def zone(name: str | None, *, default: str = "Asia/Jakarta") -> zoneinfo.ZoneInfo:
-    """The zone of that name; an empty or unknown name gives `default` (never an error on a page)."""
+def head_office_zone_name() -> str:
+    """The operator's head office zone (settings.DISPLAY_TIME_ZONE): the default of every zone."""
+    return str(settings.DISPLAY_TIME_ZONE)
+
+
+def zone(name: str | None, *, default: str | None = None) -> zoneinfo.ZoneInfo:
+    """The zone of that name; an empty or unknown name gives `default`, else the head office's (never
+    an error on a page)."""
     try:
-        return zoneinfo.ZoneInfo(name or default)
+        return zoneinfo.ZoneInfo(name or default or head_office_zone_name())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        return zoneinfo.ZoneInfo(default)
+        return zoneinfo.ZoneInfo(default or head_office_zone_name())
 
 
 def zone_label(moment: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:

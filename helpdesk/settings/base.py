@@ -144,8 +144,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE")
 USE_TZ = True
-# The operator's head office; used for display when a viewer has no zone of their own.
-DISPLAY_TIME_ZONE = "Asia/Jakarta"
+# The operator's head office: times are shown in it to a viewer with no zone of their own, and the monthly
+# reports count its days and months.
+DISPLAY_TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default="Asia/Jakarta")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -216,7 +217,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "Asia/Jakarta"
+CELERY_TIMEZONE = DISPLAY_TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
@@ -340,7 +341,8 @@ HELPDESK = {
     "NOTIFICATION_LEASE_SECONDS": env.int("NOTIFICATION_LEASE_SECONDS", default=120),
     "NOTIFICATION_FLUSH_AFTER_SECONDS": env.int("NOTIFICATION_FLUSH_AFTER_SECONDS", default=30),
     "SWEEP_BATCH_SIZE": env.int("SLA_SWEEP_BATCH_SIZE", default=5000),
-    "DEFAULT_REGION_TIME_ZONE": "Asia/Jakarta",
+    # The zone of a complaint whose service and customer have no region.
+    "DEFAULT_REGION_TIME_ZONE": env.str("DEFAULT_REGION_TIME_ZONE", default="Asia/Jakarta"),
     # The language staff read the desk's messages in (emails and the inbox), until each person sets theirs.
     "STAFF_LANGUAGE": env.str("STAFF_LANGUAGE", default="id"),
     "DEFAULT_PHONE_REGION": "ID",

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import helpdesk.lib.zones
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -97,6 +99,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="notification",
             name="time_zone",
-            field=models.CharField(default="Asia/Jakarta", max_length=64, verbose_name="time zone"),
+            field=models.CharField(
+                default=helpdesk.lib.zones.head_office_zone_name, max_length=64, verbose_name="time zone"
+            ),
         ),
     ]

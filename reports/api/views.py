@@ -7,7 +7,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
@@ -24,7 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from helpdesk.lib.api import ErrorSerializer
-from helpdesk.lib.errors import InvalidInput, NotAllowedNow, NotFound
+from helpdesk.lib.errors import InvalidInput, NotFound
 from reports import exports, recap, selectors, services
 from reports.api import serializers as s
 from reports.models import CapaReport, SurveyCampaign, SurveyInvitation
@@ -157,36 +156,13 @@ class CapaViewSet(viewsets.ModelViewSet):
         data = s.CapaInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        now = timezone.now()
-        with transaction.atomic():
-            services.capa_update(report=report, data={k: v for k, v in values.items() if k != "actions"})
-            existing = {action.pk: action for action in report.actions.all()}
-            for index, entry in enumerate(values.get("actions", [])):
-                fields = {k: v for k, v in entry.items() if k not in ("id", "verified", "verification_note")}
-                try:
-                    if "id" not in entry:
-                        services.capa_action_add(report=report, data=fields, now=now)
-                        continue
-                    action = existing.get(entry["id"])
-                    if action is None:
-                        message = _("This report has no action %(id)s.") % {"id": entry["id"]}
-                        raise InvalidInput(message, fields={"id": [message]})
-                    if fields:
-                        action = services.capa_action_update(action=action, data=fields, now=now)
-                    if entry.get("verified") and not action.verified:
-                        services.capa_action_verify(
-                            action=action,
-                            actor=request.user,
-                            note=entry.get("verification_note", ""),
-                            now=now,
-                        )
-                    elif entry.get("verified") is False and action.verified:
-                        raise NotAllowedNow(
-                            _("A recorded verification cannot be withdrawn."), code="capa_action_verified"
-                        )
-                except InvalidInput as exc:
-                    fields_named = {f"actions.{index}.{k}": v for k, v in exc.fields.items()}
-                    raise InvalidInput(exc.message, code=exc.code, fields=fields_named) from exc
+        services.capa_revise(
+            report=report,
+            actor=request.user,
+            data={k: v for k, v in values.items() if k != "actions"},
+            actions=values.get("actions", []),
+            now=timezone.now(),
+        )
         return self._output(report)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -11,6 +11,7 @@ from reports.services.capa import (
     capa_create,
     capa_delete,
     capa_remind_overdue,
+    capa_revise,
     capa_update,
 )
 from reports.services.monthly import (
@@ -51,6 +52,7 @@ __all__ = [
     "capa_create",
     "capa_delete",
     "capa_remind_overdue",
+    "capa_revise",
     "capa_update",
     "csi_answer",
     "csi_campaign_create",

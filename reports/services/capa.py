@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpdesk.lib.cleaning import active_user, clean_choice, clean_date, clean_text
+from helpdesk.lib.cleaning import active_user, clean_choice, clean_date, clean_text, refuse
 from helpdesk.lib.errors import InvalidInput, NotAllowedNow
 from notifications import services as notifications
 from reports import recap
@@ -131,6 +131,47 @@ def capa_update(*, report: CapaReport, data: Mapping[str, Any]) -> CapaReport:
         raise InvalidInput(_("The CAPA report is not valid; see the messages for each field."), fields=errors)
     if changed:
         report.save(update_fields=[*changed, "updated_at"])
+    return report
+
+
+def capa_revise(
+    *,
+    report: CapaReport,
+    actor: AbstractBaseUser,
+    data: Mapping[str, Any],
+    actions: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime | None = None,
+) -> CapaReport:
+    """Revise a CAPA report and its actions together, or not at all: the report's own fields
+    (`capa_update`), then each entry of `actions` — without an `id` a new action, with one a change to
+    that action of this report, and `verified: true` records the check that it worked (a recorded check
+    is never withdrawn). Field errors are named `actions.<index>.<field>`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        capa_update(report=report, data=data)
+        existing = {action.pk: action for action in report.actions.all()}
+        for index, entry in enumerate(actions):
+            fields = {k: v for k, v in entry.items() if k not in ("id", "verified", "verification_note")}
+            try:
+                if "id" not in entry:
+                    capa_action_add(report=report, data=fields, now=now)
+                    continue
+                action = existing.get(entry["id"])
+                if action is None:
+                    raise refuse("id", _("This report has no action %(id)s.") % {"id": entry["id"]})
+                if fields:
+                    action = capa_action_update(action=action, data=fields, now=now)
+                if entry.get("verified") and not action.verified:
+                    capa_action_verify(
+                        action=action, actor=actor, note=entry.get("verification_note", ""), now=now
+                    )
+                elif entry.get("verified") is False and action.verified:
+                    raise NotAllowedNow(
+                        _("A recorded verification cannot be withdrawn."), code="capa_action_verified"
+                    )
+            except InvalidInput as exc:
+                fields_named = {f"actions.{index}.{k}": v for k, v in exc.fields.items()}
+                raise InvalidInput(exc.message, code=exc.code, fields=fields_named) from exc
     return report
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from helpdesk.lib.api import ErrorSerializer
-from helpdesk.lib.errors import Forbidden, InvalidInput
+from helpdesk.lib.errors import Forbidden
 from helpdesk.lib.roles import Role, has_role
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -146,18 +145,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         _require(request, Role.AGENT, Role.SUPERVISOR)
         serializer = s.TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        customer = data.pop("customer")
-        # One transaction: a complaint refused for its own fields must not leave a new customer behind.
-        with transaction.atomic():
-            if isinstance(customer, dict):
-                try:
-                    customer, _created = services.customer_find_or_create(**customer)
-                except InvalidInput as exc:
-                    # Name the fields as the request nests them ("customer.email"), like the serializer does.
-                    fields = {f"customer.{name}": messages for name, messages in exc.fields.items()}
-                    raise InvalidInput(exc.message, code=exc.code, fields=fields) from exc
-            ticket = services.ticket_create(actor=request.user, customer=customer, **data)
+        ticket = services.ticket_log(
+            actor=request.user, customer_field_prefix="customer.", **serializer.validated_data
+        )
         fresh = selectors.ticket_get(viewer=request.user, number=ticket.number, now=timezone.now())
         return Response(s.TicketSerializer(fresh).data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@ that every message and page shows its deadlines in that zone without deciding it
 
 from django.db import migrations, models
 
+import helpdesk.lib.zones
 import sla.config
 
 
@@ -22,7 +23,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='time_zone',
-            field=models.CharField(default='Asia/Jakarta', max_length=64, verbose_name='time zone'),
+            field=models.CharField(
+                default=helpdesk.lib.zones.head_office_zone_name, max_length=64, verbose_name='time zone'
+            ),
         ),
         # Existing tickets: the same decision as sla.selectors.time_zone_of (customer's region, then the
         # service's, which wins). The column

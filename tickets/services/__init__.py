@@ -19,6 +19,7 @@ from tickets.services.intake import (
     ticket_create,
     ticket_customer_message,
     ticket_file_from_portal,
+    ticket_log,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "ticket_create",
     "ticket_customer_message",
     "ticket_file_from_portal",
+    "ticket_log",
 ]

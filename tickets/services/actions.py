@@ -512,10 +512,14 @@ def ticket_act(
             follow_up(locked)
         notice = _CUSTOMER_NOTICES.get(Stage(locked.stage)) if rule.target is not None else None
         if notice:
+            confirm_by = sla_selectors.confirmation_due(locked) if locked.stage == Stage.RESOLVED else None
             notifications.notify_customer(
                 ticket=locked,
                 template=notice,
-                context={"number": locked.number},
+                context={
+                    "number": locked.number,
+                    "confirm_by": confirm_by.isoformat() if confirm_by else None,
+                },
                 dedupe_key=f"ticket:{locked.pk}:{notice}:{now.isoformat()}",
             )
     log.info("ticket_action", number=locked.number, action=chosen.value, via=via, stage=locked.stage)

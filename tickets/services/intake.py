@@ -4,7 +4,7 @@ customer. A ticket number is issued, the clocks start and the customer is told."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pghistory
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation import services as escalation_services
-from helpdesk.lib import ticket_numbers
+from helpdesk.lib import ticket_numbers, zones
 from helpdesk.lib.cleaning import (
     clean_choice,
     clean_past_time,
@@ -28,6 +28,7 @@ from helpdesk.lib.errors import InvalidInput, NotAllowedNow
 from helpdesk.lib.roles import Role, has_role
 from notifications import services as notifications
 from notifications.models import NotificationChannel
+from sla import selectors as sla_selectors
 from sla import services as sla
 from tickets.models import (
     Category,
@@ -136,13 +137,68 @@ def ticket_create(
         notifications.notify_customer(
             ticket=ticket,
             template="ticket_received",
-            context={"number": ticket.number},
+            context={
+                "number": ticket.number,
+                "respond_by": ticket.first_response_due.isoformat() if ticket.first_response_due else None,
+            },
             dedupe_key=f"ticket:{ticket.pk}:received",
         )
         if ticket.public_exposure:
             escalation_services.escalation_for_public_exposure(ticket=ticket, at=now)
     log.info("ticket_created", number=ticket.number, channel=channel, via=via)
     return ticket
+
+
+def ticket_log(
+    *,
+    actor: AbstractBaseUser | None,
+    customer: Customer | Mapping[str, Any],
+    category: str,
+    channel: str,
+    description: str,
+    incident_at: dt.datetime | None,
+    service: Service | None = None,
+    classification: str = "",
+    reported_at: dt.datetime | None = None,
+    public_exposure: bool = False,
+    customer_field_prefix: str = "",
+    via: str = Via.STAFF,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Staff log a complaint with its customer: an existing one, or one found or created from
+    `{name, email, phone, region, tier}` — together or not at all, so a complaint refused for its own
+    fields leaves no new customer behind. The customer's field errors are named with
+    `customer_field_prefix` (the API nests them as "customer.email").
+
+    An incident time without a UTC offset (typed into the console) is read on the wall clock of the
+    zone the complaint lives in (sla.selectors.time_zone_of)."""
+    with transaction.atomic():
+        if isinstance(customer, Mapping):
+            details = dict(customer)
+            try:
+                customer, _created = customer_find_or_create(**details)
+            except InvalidInput as exc:
+                if not customer_field_prefix:
+                    raise
+                fields = {f"{customer_field_prefix}{name}": messages for name, messages in exc.fields.items()}
+                raise InvalidInput(exc.message, code=exc.code, fields=fields) from exc
+        if incident_at is not None and timezone.is_naive(incident_at):
+            zone = zones.zone(sla_selectors.time_zone_of(service=service, customer=customer))
+            incident_at = incident_at.replace(tzinfo=zone)
+        return ticket_create(
+            actor=actor,
+            customer=customer,
+            service=service,
+            category=category,
+            channel=channel,
+            description=description,
+            incident_at=incident_at,
+            classification=classification,
+            reported_at=reported_at,
+            public_exposure=public_exposure,
+            via=via,
+            now=now,
+        )
 
 
 def ticket_file_from_portal(

@@ -1,0 +1,249 @@
+"""How the manager pages lay out their figures: tables and charts built from what `reports.selectors`
+and the monthly snapshots hold, so that the views only fetch and render. A chart is a dict for
+templates/reports/pages/_chart.html: its `spec` is drawn by static/js/charts.js and its `rows` are the
+same numbers as a table (the chart's text alternative)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from escalation.models import Level, Reason
+from reports import exports
+from reports.models import CapaStatus
+from tickets.models import Classification, Stage
+
+
+def chart(
+    chart_id: str,
+    title: str,
+    kind: str,
+    labels: Sequence[Any],
+    series: Sequence[tuple[Any, Sequence[Any]]],
+    *,
+    label_header: str = "",
+    percent: bool = False,
+) -> dict[str, Any]:
+    """A chart for templates/reports/pages/_chart.html: `spec` goes to the page with json_script and is
+    drawn by static/js/charts.js; `headers` and `rows` are the same numbers as a table (the chart's text
+    alternative)."""
+    labels = [str(label) for label in labels]
+    named = [{"label": str(name), "data": list(data)} for name, data in series]
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "spec": {"type": kind, "labels": labels, "series": named, "percent": percent},
+        "label_header": label_header or _("Item"),
+        "headers": [entry["label"] for entry in named],
+        "rows": [
+            {"label": label, "values": [entry["data"][index] for entry in named]}
+            for index, label in enumerate(labels)
+        ],
+    }
+
+
+def dashboard_layout(
+    *, figures: dict[str, Any], trend: list[dict[str, Any]], sla_days: list[dict[str, Any]], days: int
+) -> dict[str, Any]:
+    """The dashboard's tables and charts from `reports.selectors`' figures (backlog by stage and by
+    classification, escalations by level, the daily trends)."""
+    stage_labels = dict(Stage.choices)
+    backlog = [
+        {"label": str(stage_labels[stage]), "count": figures["backlog"]["by_stage"].get(stage, 0)}
+        for stage in Stage
+        if stage != Stage.CLOSED
+    ]
+    classification_labels = dict(Classification.choices)
+    by_classification = figures["backlog"]["by_classification"]
+    backlog_classes = [
+        {"label": str(classification_labels[value]), "count": by_classification.get(value, 0)}
+        for value in Classification.values
+    ] + [{"label": _("Not classified"), "count": by_classification.get("", 0)}]
+    levels = [
+        {
+            "label": str(Level(int(level)).label),
+            "short": _("Level %(level)s") % {"level": level},
+            "count": count,
+        }
+        for level, count in sorted(figures["escalations"]["by_level"].items())
+    ]
+    day = _("Day")
+    charts = {
+        "backlog": chart(
+            "chart-backlog",
+            _("Open tickets by stage (now)"),
+            "bar",
+            [row["label"] for row in backlog],
+            [(_("Open tickets"), [row["count"] for row in backlog])],
+            label_header=_("Stage"),
+        ),
+        "escalations": chart(
+            "chart-escalations",
+            _("Escalations raised in the period, by level"),
+            "bar",
+            [row["short"] for row in levels],
+            [(_("Escalations"), [row["count"] for row in levels])],
+            label_header=_("Level"),
+        ),
+        "trend": chart(
+            "chart-trend",
+            _("Tickets received and resolved per day (last %(days)s days)") % {"days": days},
+            "line",
+            [row["day"] for row in trend],
+            [
+                (_("Received"), [row["reported"] for row in trend]),
+                (_("Resolved"), [row["resolved"] for row in trend]),
+            ],
+            label_header=day,
+        ),
+        "sla": chart(
+            "chart-sla",
+            _("SLA compliance per day, %% of deadlines met (last %(days)s days)") % {"days": days},
+            "line",
+            [row["day"] for row in sla_days],
+            [
+                (_("First response %"), [row["response_pct"] for row in sla_days]),
+                (_("Resolution %"), [row["resolution_pct"] for row in sla_days]),
+            ],
+            label_header=day,
+            percent=True,
+        ),
+    }
+    return {
+        "backlog": backlog,
+        "backlog_classes": backlog_classes,
+        "levels": levels,
+        "charts": charts,
+    }
+
+
+def monthly_layout(data: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of a monthly snapshot (`MonthlyReport.data`), laid out for the page: the counts per
+    dimension with their charts, SLA compliance and times, escalations, CAPA, the trend."""
+    titles = exports.dimension_titles()
+    dimensions = []
+    # In the order of the PDF and XLSX (PostgreSQL's jsonb does not keep the keys' order).
+    for name in [*titles, *sorted(set(data["counts"]) - set(titles))]:
+        counts = data["counts"].get(name)
+        if counts is None:
+            continue
+        labels = [exports.key_label(name, row) for row in counts]
+        dimensions.append(
+            {
+                "name": name,
+                "title": titles.get(name, name),
+                "rows": [
+                    {"label": label, "count": row["count"]} for label, row in zip(labels, counts, strict=True)
+                ],
+                "chart": chart(
+                    f"chart-{name.replace('_', '-')}",
+                    _("Tickets by %(dimension)s") % {"dimension": str(titles.get(name, name)).lower()},
+                    "bar",
+                    labels,
+                    [(_("Tickets"), [row["count"] for row in counts])],
+                    label_header=titles.get(name, name),
+                ),
+            }
+        )
+    clock_labels = {"response": _("First response"), "resolution": _("Resolution")}
+    sla = [{"clock": clock_labels[clock], **figures} for clock, figures in data["sla"].items()]
+    times = [{"clock": clock_labels[clock], **figures} for clock, figures in data["times"].items()]
+    levels = [
+        {
+            "label": str(Level(int(level)).label),
+            "short": _("Level %(level)s") % {"level": level},
+            "count": count,
+        }
+        for level, count in sorted(data["escalations"]["by_level"].items())
+    ]
+    reason_labels = dict(Reason.choices)
+    reasons = [
+        {"label": str(reason_labels.get(reason, reason)), "count": count}
+        for reason, count in sorted(data["escalations"]["by_reason"].items())
+    ]
+    capa = data["capa"]
+    capa_statuses = [
+        {"label": str(CapaStatus(status).label), "count": count}
+        for status, count in capa["by_status"].items()
+    ]
+    months = [*data.get("trend", []), {**data["headline"], "present": True}]
+    charts = {
+        "sla": chart(
+            "chart-sla",
+            _("SLA compliance"),
+            "bar",
+            [row["clock"] for row in sla],
+            [
+                (_("Met"), [row["met"] for row in sla]),
+                (_("Missed"), [row["missed"] for row in sla]),
+                (_("Not judged yet"), [row["running"] for row in sla]),
+            ],
+            label_header=_("Clock"),
+        ),
+        "escalations": chart(
+            "chart-escalations",
+            _("Escalations by level"),
+            "bar",
+            [row["short"] for row in levels],
+            [(_("Escalations"), [row["count"] for row in levels])],
+            label_header=_("Level"),
+        ),
+        "capa": chart(
+            "chart-capa",
+            _("CAPA actions by status"),
+            "bar",
+            [row["label"] for row in capa_statuses],
+            [(_("Actions"), [row["count"] for row in capa_statuses])],
+            label_header=_("Status"),
+        ),
+        "trend": chart(
+            "chart-trend",
+            _("Trend: SLA compliance and NPS, this month and the five before"),
+            "line",
+            [row["month"] for row in months],
+            [
+                (_("First response SLA %"), [row.get("response_compliance_pct") for row in months]),
+                (_("Resolution SLA %"), [row.get("resolution_compliance_pct") for row in months]),
+                (_("NPS"), [row.get("nps") for row in months]),
+            ],
+            label_header=_("Month"),
+        ),
+        "trend_tickets": chart(
+            "chart-trend-tickets",
+            _("Trend: tickets reported and backlog at month end"),
+            "bar",
+            [row["month"] for row in months],
+            [
+                (_("Tickets reported"), [row.get("tickets_reported") for row in months]),
+                (_("Backlog at month end"), [row.get("backlog_at_month_end") for row in months]),
+            ],
+            label_header=_("Month"),
+        ),
+    }
+    return {
+        "dimensions": dimensions,
+        "sla": sla,
+        "times": times,
+        "levels": levels,
+        "reasons": reasons,
+        "capa": capa,
+        "capa_statuses": capa_statuses,
+        "months": months,
+        "charts": charts,
+    }
+
+
+def csi_chart(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The CSI mean per campaign, oldest first."""
+    oldest_first = list(reversed(results))
+    return chart(
+        "chart-csi",
+        _("Customer Satisfaction Index (1–5) per campaign"),
+        "bar",
+        [result["name"] for result in oldest_first],
+        [(_("CSI"), [result["csi_mean"] for result in oldest_first])],
+        label_header=_("Campaign"),
+    )

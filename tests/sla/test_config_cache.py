@@ -1,0 +1,87 @@
+"""The SLA configuration every process memoises (sla.config) follows every change, whoever makes it:
+the shell (a model saved), the API or a script (a bulk update), a data migration (historical models),
+with no help from the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from sla import selectors
+from sla.config import CONFIG_VERSION_KEY, config_version
+from sla.models import SlaPolicy
+from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
+from tickets.models import Region
+
+T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
+
+
+def response_hours(ticket: Any) -> float:
+    return (ticket.first_response_due - ticket.reported_at) / dt.timedelta(hours=1)
+
+
+def minor_regular() -> SlaPolicy:
+    return SlaPolicy.objects.get(classification="minor", tier="regular")
+
+
+@pytest.mark.django_db
+def test_a_policy_saved_from_the_shell_applies_to_the_next_ticket() -> None:
+    assert response_hours(make_ticket(now=T0, reported_at=T0)) == 2  # memoised now
+    policy = minor_regular()
+    policy.response_amount = 3
+    policy.save()
+    assert response_hours(make_ticket(now=T0, reported_at=T0)) == 3
+
+
+@pytest.mark.django_db
+def test_a_bulk_update_invalidates_too() -> None:
+    before = config_version()
+    selectors.policy_targets(classification="minor", tier="regular", region_id=None)
+    SlaPolicy.objects.filter(classification="minor").update(response_amount=4)
+    assert config_version() > before
+    assert response_hours(make_ticket(now=T0, reported_at=T0)) == 4
+
+
+@pytest.mark.django_db
+def test_a_data_migration_writing_through_historical_models_invalidates() -> None:
+    selectors.policy_targets(classification="minor", tier="regular", region_id=None)
+    historical = MigrationLoader(connection).project_state().apps.get_model("sla", "SlaPolicy")
+    assert historical is not SlaPolicy
+    row = historical.objects.get(classification="minor", tier="regular")
+    row.response_amount = 5
+    row.save()
+    assert response_hours(make_ticket(now=T0, reported_at=T0)) == 5
+    historical.objects.filter(classification="minor", tier="regular").update(response_amount=6)
+    assert response_hours(make_ticket(now=T0, reported_at=T0)) == 6
+
+
+@pytest.mark.django_db
+def test_a_region_moved_to_another_zone_gives_new_tickets_the_new_zone() -> None:
+    region = Region.objects.get(code="dps")
+    service = ServiceFactory(customer=CustomerFactory(region=region), region=region)
+    assert make_ticket(service=service, now=T0).time_zone == "Asia/Makassar"
+    Region.objects.filter(pk=region.pk).update(timezone="Asia/Jayapura")
+    assert make_ticket(service=service, now=T0).time_zone == "Asia/Jayapura"
+
+
+@pytest.mark.django_db
+def test_the_version_is_shared_through_the_cache_other_processes_read() -> None:
+    """Other processes see the change through the shared cache (Redis in production): the number they
+    compare their memory with moves on."""
+    before = cache.get(CONFIG_VERSION_KEY) or config_version()
+    policy = minor_regular()
+    policy.resolution_amount = 2
+    policy.save()
+    assert cache.get(CONFIG_VERSION_KEY) > before
+
+
+@pytest.mark.django_db
+def test_reading_the_configuration_twice_builds_it_once(django_assert_num_queries: Any) -> None:
+    selectors.policy_targets(classification="major", tier="regular", region_id=None)
+    with django_assert_num_queries(0):
+        selectors.policy_targets(classification="major", tier="regular", region_id=None)
