@@ -173,6 +173,7 @@ class ActionChoices:
     people: list[tuple[int, str]] = field(default_factory=list)
     rca_categories: list[tuple[str, str]] = field(default_factory=list)
     recent_rcas: list[tuple[int, str]] = field(default_factory=list)
+    incidents: list[tuple[int, str]] = field(default_factory=list)
 
 
 class ActionForm(BootstrapForm):
@@ -423,6 +424,22 @@ class ReclassifyForm(ActionForm):
         ]
 
 
+class LinkIncidentForm(ActionForm):
+    """SPEC §10: this complaint is part of a known mass incident."""
+
+    action = Action.LINK_INCIDENT
+
+    incident = forms.TypedChoiceField(label=_("Incident"), coerce=int)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].choices = [("", "—"), *self.choices.incidents]
+
+
+class UnlinkIncidentForm(ActionForm):
+    action = Action.UNLINK_INCIDENT
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action.value: form
     for form in (
@@ -439,6 +456,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         ResumeForm,
         AssignForm,
         ReclassifyForm,
+        LinkIncidentForm,
+        UnlinkIncidentForm,
     )
 }
 

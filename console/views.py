@@ -186,6 +186,10 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
         choices.technicians = selectors.technicians_by_team()
     if Action.ASSIGN in actions:
         choices.people = selectors.assignable_people(ticket=ticket)
+    if Action.LINK_INCIDENT in actions:
+        choices.incidents = [
+            (incident.pk, f"INC-{incident.pk}: {incident.title}") for incident in selectors.open_incidents()
+        ]
     if Action.RESOLVE in actions:
         choices.rca_categories = [
             (category.code, category.name) for category in reports_selectors.rca_categories(active_only=True)

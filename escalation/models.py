@@ -52,12 +52,28 @@ class EscalationRule(models.Model):
 
 
 class Escalation(models.Model):
-    """A ticket raised to a level for a reason: who was told, who acknowledged it and when. A ticket is
-    escalated at most once per level and reason (a unique constraint), however many watchers run."""
+    """A ticket — or a mass incident, for all of its tickets at once — raised to a level for a reason:
+    who was told, who acknowledged it and when. A ticket is escalated at most once per level and reason,
+    an incident once per level (unique constraints), however many watchers run."""
 
     # Indexed by the unique constraint below, which starts with the ticket.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="escalations", db_index=False
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        db_index=False,
+        null=True,
+        blank=True,
+    )
+    # An incident's escalation stands for every ticket linked to it (SPEC §10): they escalate once, as
+    # the incident, not one by one.
+    incident = models.ForeignKey(
+        "tickets.Incident",
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        db_index=False,  # the partial unique constraint below starts with it
+        null=True,
+        blank=True,
     )
     level = models.PositiveSmallIntegerField(
         _("level"), choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(3)]
@@ -99,6 +115,16 @@ class Escalation(models.Model):
                 fields=["ticket", "level", "reason"], name="escalation_once_per_level_reason"
             ),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="escalation_level_1_to_3"),
+            models.UniqueConstraint(
+                fields=["incident", "level"],
+                condition=Q(incident__isnull=False),
+                name="escalation_once_per_incident_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False, incident__isnull=True)
+                | Q(ticket__isnull=True, incident__isnull=False),
+                name="escalation_of_a_ticket_or_an_incident",
+            ),
         ]
         indexes = [
             models.Index(
@@ -115,7 +141,8 @@ class Escalation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} L{self.level} {self.reason}"
+        subject = self.ticket_id if self.incident_id is None else f"INC-{self.incident_id}"
+        return f"{subject} L{self.level} {self.reason}"
 
 
 class EscalationNotified(models.Model):

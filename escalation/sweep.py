@@ -141,6 +141,7 @@ def _statement(state_column: str, due_column: str) -> str:
         {rules_due_sql(ticket="t", due_column=due_column)}
           AND t.{state_column} = 'breached'
           AND NOT t.paused
+          AND t.incident_id IS NULL
           AND NOT EXISTS (
               SELECT 1 FROM escalation_escalation e
               WHERE e.ticket_id = t.id AND e.level = r.level AND e.reason = %(trigger)s
@@ -179,3 +180,82 @@ def escalate_breaches(*, trigger: Trigger, now: dt.datetime, batch_size: int) ->
         )
         considered, raised, _bumped, _notified, email_ids = cursor.fetchone()
     return EscalationBatch(considered=considered, raised=raised, email_ids=list(email_ids))
+
+
+# The ladder of a mass incident (SPEC §10): its tickets escalate once, as the incident. The first breach
+# among them (kept on the incident by the SLA watcher's breach statements) starts the incident's clock, the
+# rules of the most severe classification breached give the delays, and each level is raised once per
+# incident (a partial unique constraint), telling its people how many complaints the incident holds.
+def _incident_statement() -> str:
+    return f"""
+WITH picked AS (
+    SELECT i.id AS incident_id, r.level, i.breach_trigger AS reason
+    FROM tickets_incident i
+    JOIN escalation_escalationrule r
+      ON r.is_active
+     AND r.trigger = i.breach_trigger
+     AND r.classification = COALESCE(NULLIF(i.breach_classification, ''), '{UNCLASSIFIED_AS.value}')
+    WHERE i.resolved_at IS NULL
+      AND i.breached_at IS NOT NULL
+      AND i.breached_at + make_interval(mins => r.delay_minutes) <= %(now)s
+      AND NOT EXISTS (
+          SELECT 1 FROM escalation_escalation e WHERE e.incident_id = i.id AND e.level = r.level
+      )
+),
+raised AS (
+    INSERT INTO escalation_escalation (incident_id, level, reason, note, raised_at)
+    SELECT incident_id, level, reason, '', %(now)s FROM picked
+    ON CONFLICT (incident_id, level) WHERE incident_id IS NOT NULL DO NOTHING
+    RETURNING id, incident_id, level, reason
+),
+bumped AS (
+    UPDATE tickets_incident i SET escalation_level = m.level
+    FROM (SELECT incident_id, max(level) AS level FROM raised GROUP BY incident_id) m
+    WHERE i.id = m.incident_id AND i.escalation_level < m.level
+    RETURNING i.id
+),
+held AS (
+    SELECT t.incident_id, count(*) AS tickets FROM tickets_ticket t
+    WHERE t.incident_id IN (SELECT incident_id FROM raised)
+    GROUP BY t.incident_id
+),
+recipients AS (
+    SELECT r.id AS escalation_id, r.incident_id, r.level, r.reason, i.title,
+           COALESCE(h.tickets, 0) AS tickets, u.id AS user_id, u.email
+    FROM raised r
+    JOIN tickets_incident i ON i.id = r.incident_id
+    LEFT JOIN held h ON h.incident_id = r.incident_id
+    JOIN auth_group g ON g.name = {LEVEL_GROUP_SQL}
+    JOIN auth_user_groups ug ON ug.group_id = g.id
+    JOIN auth_user u ON u.id = ug.user_id AND u.is_active
+),
+notified AS (
+    INSERT INTO escalation_escalation_notified (escalation_id, user_id)
+    SELECT escalation_id, user_id FROM recipients
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+),
+owed AS (
+    SELECT ch.channel, rc.user_id AS recipient_id, rc.email,
+           {staff_language_sql("rc.user_id")} AS language, {staff_time_zone_sql("rc.user_id")} AS time_zone,
+           'incident_escalation'::text AS template,
+           jsonb_build_object('incident_id', rc.incident_id, 'title', rc.title, 'level', rc.level,
+                              'reason', rc.reason, 'count', rc.tickets, 'escalation_id', rc.escalation_id)
+               AS context,
+           NULL::bigint AS ticket_id,
+           'incident-escalation:' || rc.escalation_id AS dedupe_key
+    FROM recipients rc {staff_channels_sql()}
+),
+outbox AS ({insert_sql(source="owed")})
+SELECT (SELECT count(*) FROM raised),
+       COALESCE((SELECT array_agg(id) FROM outbox WHERE channel = 'email'), '{{}}')
+"""
+
+
+def escalate_incidents(*, now: dt.datetime) -> EscalationBatch:
+    """Raise every level now due of every open incident whose tickets have breached. Call inside a
+    transaction. Open incidents are a handful of rows: one statement, no batches."""
+    with connection.cursor() as cursor:
+        cursor.execute(JIT_OFF + _incident_statement(), {"now": now})
+        raised, email_ids = cursor.fetchone()
+    return EscalationBatch(considered=raised, raised=raised, email_ids=list(email_ids))

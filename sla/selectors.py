@@ -106,12 +106,15 @@ def time_zone_of(*, service: Any = None, customer: Any = None, region_id: int | 
     return default_time_zone()
 
 
-def confirmation_due(ticket: Ticket) -> dt.datetime | None:
-    """Until when the customer may confirm or reject a fix (SPEC §5 stage 5), or None if not resolved."""
-    if ticket.resolved_at is None:
-        return None
+def confirmation_due_after(resolved_at: dt.datetime) -> dt.datetime:
+    """Until when a customer may confirm or reject a fix made at `resolved_at` (SPEC §5 stage 5)."""
     window = dt.timedelta(hours=settings.HELPDESK["CONFIRMATION_WINDOW_HOURS"])
-    return clock.add_elapsed(ticket.resolved_at, window)
+    return clock.add_elapsed(resolved_at, window)
+
+
+def confirmation_due(ticket: Ticket) -> dt.datetime | None:
+    """The ticket's confirmation deadline, or None if it is not resolved."""
+    return confirmation_due_after(ticket.resolved_at) if ticket.resolved_at is not None else None
 
 
 def clock_of(kind: str, region_id: int | None) -> clock.Clock:

@@ -34,8 +34,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from escalation.models import Trigger
-from escalation.sweep import JIT_OFF, escalate_breaches, escalation_ctes, rules_due_sql
+from escalation.sweep import JIT_OFF, escalate_breaches, escalate_incidents, escalation_ctes, rules_due_sql
 from helpdesk.lib.roles import Role
+from helpdesk.lib.vocabulary import UNCLASSIFIED_AS, Classification
 from notifications.outbox import (
     digest_sql,
     insert_sql,
@@ -72,9 +73,12 @@ class Step:
             # insert below skips it) was raised to this level or higher before.
             escalation = f"""
             due_levels AS (
+                -- A ticket linked to a mass incident escalates as the incident (escalation.sweep's
+                -- incident ladder), not on its own.
                 SELECT t.id AS ticket_id, r.level
                 FROM picked p JOIN tickets_ticket t ON t.id = p.id
                 {rules_due_sql(ticket="t", due_column=self.due_column)}
+                  AND t.incident_id IS NULL
             ),
             """
             level_set = ", escalation_level = GREATEST(t.escalation_level, COALESCE(d.level, 0))"
@@ -87,6 +91,7 @@ class Step:
                 SELECT d.ticket_id, d.level FROM due_levels d JOIN marked m ON m.id = d.ticket_id
             ),
             {escalation_ctes(source="escalate")},
+            {INCIDENT_BREACHES_SQL},
             """
             raised_count = "(SELECT count(*) FROM raised)"
             escalation_emails = "UNION ALL SELECT id FROM escalation_outbox WHERE channel = 'email'"
@@ -214,14 +219,55 @@ OWNERS_SQL = f"""
             WHERE NOT EXISTS (SELECT 1 FROM team_leads l WHERE l.team_id = tm.team_id)
         ),
         owners AS (
+            -- A ticket of a mass incident warns nobody on its own: the incident's escalation tells.
             SELECT m.id AS ticket_id, m.number, m.due, m.assignee_id AS user_id
             FROM marked m JOIN recorded r ON r.ticket_id = m.id
-            WHERE m.assignee_id IS NOT NULL
+            WHERE m.assignee_id IS NOT NULL AND m.incident_id IS NULL
             UNION
             SELECT m.id, m.number, m.due, o.user_id
             FROM marked m JOIN recorded r ON r.ticket_id = m.id
             JOIN team_owners o ON o.team_id = m.team_id
-            WHERE m.assignee_id IS NULL
+            WHERE m.assignee_id IS NULL AND m.incident_id IS NULL
+        )"""
+
+
+# Severity of a classification, for "the most severe" (unclassified counts as UNCLASSIFIED_AS).
+def _severity(column: str) -> str:
+    return (
+        f"CASE COALESCE(NULLIF({column}, ''), '{UNCLASSIFIED_AS.value}') "
+        f"WHEN '{Classification.CRITICAL.value}' THEN 3 WHEN '{Classification.MAJOR.value}' THEN 2 ELSE 1 END"
+    )
+
+
+def _classification_of(severity: str) -> str:
+    return (
+        f"CASE {severity} WHEN 3 THEN '{Classification.CRITICAL.value}' "
+        f"WHEN 2 THEN '{Classification.MAJOR.value}' ELSE '{Classification.MINOR.value}' END"
+    )
+
+
+_KEPT_SEVERITY = (
+    f"CASE WHEN i.breach_classification = '' THEN 0 ELSE {_severity('i.breach_classification')} END"
+)
+_MOST_SEVERE = _classification_of(f"GREATEST(b.severity, {_KEPT_SEVERITY})")
+_BREACHED_SEVERITY = _severity("m.classification")
+
+# A breach among a mass incident's tickets is the incident's: its first breach (when, of which target) and
+# the most severe classification breached are kept on the incident, whose ladder escalation.sweep climbs.
+INCIDENT_BREACHES_SQL = f"""
+        incident_breaches AS (
+            UPDATE tickets_incident i SET
+                breached_at = LEAST(COALESCE(i.breached_at, b.due), b.due),
+                breach_trigger = CASE WHEN i.breached_at IS NULL OR b.due < i.breached_at
+                                      THEN %(trigger)s ELSE i.breach_trigger END,
+                breach_classification = {_MOST_SEVERE}
+            FROM (
+                SELECT m.incident_id, min(m.due) AS due, max({_BREACHED_SEVERITY}) AS severity
+                FROM marked m WHERE m.incident_id IS NOT NULL
+                GROUP BY m.incident_id
+            ) b
+            WHERE i.id = b.incident_id AND i.resolved_at IS NULL
+            RETURNING i.id
         )"""
 
 
@@ -309,6 +355,12 @@ def run_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult
                 result.email_ids += outcome.email_ids
                 if outcome.considered < batch:
                     break
+        with transaction.atomic():
+            incident_outcome = escalate_incidents(now=now)
+            result.statements += 1
+            send_after_commit(incident_outcome.email_ids)
+        result.escalations["incident"] = incident_outcome.raised
+        result.email_ids += incident_outcome.email_ids
     if connection.in_atomic_block:
         # Called inside the caller's own transaction (a test, a command run in `atomic`): the batches were
         # savepoints, and the transaction-local setting that made the history trigger stand aside would

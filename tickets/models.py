@@ -12,6 +12,7 @@ from decimal import Decimal
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -228,6 +229,8 @@ class Action(models.TextChoices):
     RESUME = "resume", _("Stop waiting for the customer")
     ASSIGN = "assign", _("Assign")
     RECLASSIFY = "reclassify", _("Change the classification")
+    LINK_INCIDENT = "link_incident", _("Link to an incident")
+    UNLINK_INCIDENT = "unlink_incident", _("Take out of its incident")
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ class ActionRule:
 
 _ALL_BUT_CLOSED = frozenset(Stage) - {Stage.CLOSED}
 _WORKING = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICIAN})
+_LINKING = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR})
 
 # The flow table (SPEC §5). No stage can be skipped: each stage-changing action has exactly one source
 # stage except `close`, whose extra sources are the documented early exits (duplicate/invalid complaints
@@ -304,6 +308,20 @@ ACTIONS: dict[Action, ActionRule] = {
         frozenset({Role.SUPPORT, Role.SUPERVISOR}),
         needs_paused=None,
     ),
+    # SPEC §10: a complaint that belongs to a known mass incident is linked to it (by hand, or a queue
+    # selection at once); only open complaints, since resolving the incident resolves its open tickets.
+    Action.LINK_INCIDENT: ActionRule(
+        frozenset(OPEN_STAGES),
+        None,
+        frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}),
+        needs_paused=None,
+    ),
+    Action.UNLINK_INCIDENT: ActionRule(
+        frozenset(OPEN_STAGES),
+        None,
+        frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}),
+        needs_paused=None,
+    ),
 }
 
 # Close reasons allowed from each stage.
@@ -344,6 +362,7 @@ HISTORY_FIELDS = [
     "close_reason",
     "duplicate_of",
     "rca",
+    "incident",
     "service_status_checked",
     "billing_checked",
     "verified_service_status",
@@ -354,6 +373,148 @@ HISTORY_FIELDS = [
     "contact_email",
     "contact_phone",
 ]
+
+
+@pghistory.track(
+    pghistory.InsertEvent("declared"),
+    pghistory.UpdateEvent("changed"),
+    model_name="IncidentHistory",
+    append_only=True,
+)
+class Incident(models.Model):
+    """A known fault of the network or a platform (SPEC §10: a cut submarine cable, a backbone down) that
+    many customers of some regions complain about at once. New complaints from those regions about
+    those kinds of service are linked to it as they arrive; its public updates go to every linked
+    customer and subscriber; its tickets escalate once, as the incident; resolving it (with its RCA)
+    resolves every linked open ticket."""
+
+    title = models.CharField(_("title"), max_length=200)
+    details_id = models.TextField(_("public details (Indonesian)"))
+    details_en = models.TextField(_("public details (English)"), blank=True, default="")
+    regions = models.ManyToManyField(Region, verbose_name=_("regions"), related_name="incidents")
+    # The kinds of service affected; empty: every kind.
+    service_kinds = ArrayField(
+        models.CharField(max_length=32, choices=ServiceKind.choices),
+        verbose_name=_("kinds of service"),
+        blank=True,
+        default=list,
+    )
+    started_at = models.DateTimeField(_("started at"))
+    expected_restoration_at = models.DateTimeField(_("expected restoration"), null=True, blank=True)
+    # Set when the incident is declared resolved (with its RCA); the linked tickets then follow in batches,
+    # and `tickets_resolved_at` records when the last of them was moved.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    tickets_resolved_at = models.DateTimeField(_("linked tickets resolved at"), null=True, blank=True)
+    rca = models.ForeignKey(
+        "reports.RootCauseAnalysis",
+        verbose_name=_("root cause analysis"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # When the first of its tickets breached a target, which target, and the most severe classification
+    # among the breached ones: the escalation ladder of the incident climbs from these (escalation.sweep),
+    # once for all its tickets.
+    breached_at = models.DateTimeField(_("first breach"), null=True, blank=True)
+    breach_trigger = models.CharField(_("first breach of"), max_length=24, blank=True, default="")
+    breach_classification = models.CharField(
+        _("most severe breached classification"),
+        max_length=16,
+        choices=Classification.choices,
+        blank=True,
+        default="",
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declared by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            models.Index(fields=["started_at"], name="incident_open", condition=Q(resolved_at=None)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(rca__isnull=False), name="incident_resolved_has_rca"
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_level__lte=3), name="incident_escalation_level_0_to_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"INC-{self.pk}: {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="incident_update_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+)
+class IncidentUpdate(models.Model):
+    """A public update of an incident (what is known, what is being done, when service should be back),
+    owed to every linked customer and subscriber when posted. Written once, never changed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="updates")
+    body_id = models.TextField(_("update (Indonesian)"))
+    body_en = models.TextField(_("update (English)"), blank=True, default="")
+    expected_restoration_at = models.DateTimeField(_("expected restoration"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"))
+
+    class Meta:
+        ordering = ["posted_at", "id"]
+        verbose_name = _("incident update")
+        verbose_name_plural = _("incident updates")
+        indexes = [models.Index(fields=["incident", "posted_at"], name="incident_update_timeline")]
+
+    def __str__(self) -> str:
+        return f"INC-{self.incident_id} @ {self.posted_at:%Y-%m-%d %H:%M}"
+
+
+class IncidentSubscription(models.Model):
+    """A customer who asked to be kept informed of an incident instead of filing a complaint (SPEC §10):
+    cheaper than a ticket, and told every update, once per address."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="subscriptions")
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="", help_text=_("E.164"))
+    language = models.CharField(_("language"), max_length=8, default="id")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=head_office_zone_name)
+    created_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("incident subscription")
+        verbose_name_plural = _("incident subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(phone=""), name="incident_subscription_has_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "email"], condition=~Q(email=""), name="incident_subscription_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "phone"], condition=~Q(phone=""), name="incident_subscription_phone_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"INC-{self.incident_id} → {self.email or self.phone}"
 
 
 # The body of the trigger that keeps TicketSearch (below) in step with its ticket. A save that rewrites
@@ -504,6 +665,16 @@ class Ticket(models.Model):
         related_name="tickets",
         db_index=False,  # partial index below: open tickets have none
     )
+    # The mass incident this complaint is part of (SPEC §10), linked on arrival or by an agent.
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        db_index=False,  # partial index below: most tickets belong to none
+    )
     rejection_count = models.PositiveSmallIntegerField(_("rejections"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
@@ -526,6 +697,9 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "stage"], name="ticket_assignee_stage"),
             # Partial: a non-HOT update writes an entry only into the indexes whose condition the row meets.
             models.Index(fields=["rca"], name="ticket_rca", condition=Q(rca__isnull=False)),
+            models.Index(
+                fields=["incident", "stage"], name="ticket_incident", condition=Q(incident__isnull=False)
+            ),
             models.Index(
                 fields=["duplicate_of"], name="ticket_duplicate_of", condition=Q(duplicate_of__isnull=False)
             ),

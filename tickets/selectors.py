@@ -23,6 +23,8 @@ from tickets.models import (
     PUBLIC_MESSAGE_KINDS,
     RUNNING_SLA_STATES,
     Customer,
+    Incident,
+    IncidentUpdate,
     Service,
     Team,
     Ticket,
@@ -40,7 +42,7 @@ def visible_tickets(*, viewer: AbstractBaseUser) -> QuerySet[Ticket]:
 def ticket_list(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
     """The tickets a viewer may see, with what a list shows joined in and the SLA states as of `now`."""
     queryset = visible_tickets(viewer=viewer).select_related(
-        "customer", "customer__region", "service", "service__region", "team", "assignee"
+        "customer", "customer__region", "service", "service__region", "team", "assignee", "incident"
     )
     return annotate_sla_states(queryset, now)
 
@@ -456,3 +458,52 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
         if ticket.team_id:
             people = people.filter(helpdesk_teams=ticket.team_id)
     return [(person.pk, _person(person)) for person in people.distinct().order_by("username")]
+
+
+# --- Mass incidents (SPEC §10) -------------------------------------------------------------------------
+
+NETWORK_OPERATIONS_TEAM = "Network Operation"
+
+
+def can_manage_incidents(user: Any) -> bool:
+    """Declare, update and resolve incidents: supervisors, and the network operations team's technicians."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False) or Role.SUPERVISOR in roles_of(user):
+        return True
+    return (
+        Role.TECHNICIAN in roles_of(user)
+        and Team.objects.filter(name=NETWORK_OPERATIONS_TEAM, members__pk=user.pk).exists()
+    )
+
+
+def open_incidents(*, region_id: int | None = None, service_kind: str = "") -> list[Any]:
+    """The incidents not yet resolved, newest first, with their regions and latest update (for the portal
+    and the console): those of one region and kind of service when they are given."""
+    queryset = Incident.objects.filter(resolved_at__isnull=True)
+    if region_id is not None:
+        queryset = queryset.filter(regions=region_id)
+    if service_kind:
+        queryset = queryset.filter(Q(service_kinds=[]) | Q(service_kinds__contains=[service_kind]))
+    latest = IncidentUpdate.objects.order_by("-posted_at", "-id")
+    return list(
+        queryset.prefetch_related("regions", Prefetch("updates", queryset=latest, to_attr="latest_updates"))
+        .order_by("-started_at", "-id")
+        .distinct()[:20]
+    )
+
+
+def incident_for_complaint(*, region_id: int | None, service_kind: str) -> Any:
+    """The open incident a new complaint from this region about this kind of service belongs to (the most
+    recently started, if several match), or None. A complaint without a service matches only incidents
+    that affect every kind."""
+    if region_id is None:
+        return None
+    kinds = Q(service_kinds=[])
+    if service_kind:
+        kinds |= Q(service_kinds__contains=[service_kind])
+    return (
+        Incident.objects.filter(kinds, resolved_at__isnull=True, regions=region_id)
+        .order_by("-started_at", "-id")
+        .first()
+    )

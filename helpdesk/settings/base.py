@@ -235,6 +235,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Resolved incidents whose linked tickets are not all resolved yet (the worker died, the broker was away).
+    "incidents-finish": {
+        "task": "tickets.tasks.incidents_finish",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # The complaints mailbox (HELPDESK["INBOUND_EMAIL"]); does nothing until one is configured.
     "inbound-email-fetch": {
         "task": "tickets.tasks.inbound_email_fetch",

@@ -203,12 +203,13 @@ def test_a_sweep_runs_the_same_number_of_queries_for_few_or_many_tickets(people:
         ticket(people)
     with CaptureQueriesContext(connection) as many:
         result = sla_sweep(now=T0)
-    assert result.statements == 7
+    # Five marking steps, two escalation steps, and the incidents' ladder.
+    assert result.statements == 8
     assert len(few.captured_queries) == len(many.captured_queries)
     # And with everything due, still one statement per step (the batch is larger than the backlog).
     with CaptureQueriesContext(connection) as due:
         result = sla_sweep(now=T0 + dt.timedelta(days=30))
-    assert result.statements == 7
+    assert result.statements == 8
     assert result.recorded["response_breached"] == 22
     assert len(due.captured_queries) == len(many.captured_queries)
 
@@ -222,8 +223,8 @@ def test_batches_are_bounded_and_cover_everything(people: dict[str, Any]) -> Non
     assert result.escalations["response_breach"] == 5
     # 3 statements for 5 breaches in batches of 2 (2, 2, 1), per step that had work. Level 1 (no delay for
     # a minor response breach) is raised by the breach statements themselves, so the escalation steps
-    # find nothing left: one statement each.
-    assert result.statements == 3 + 1 + 3 + 1 + 1 + 1 + 1
+    # find nothing left: one statement each, and one for the incidents' ladder.
+    assert result.statements == 3 + 1 + 3 + 1 + 1 + 1 + 1 + 1
     assert Escalation.objects.filter(level=1, reason="response_breach").count() == 5
     assert set(Ticket.objects.values_list("escalation_level", flat=True)) == {1}
 

@@ -154,9 +154,12 @@ def test_a_technician_sees_only_what_visible_tickets_allows(staff: Staff, make_u
 @pytest.mark.parametrize(
     ("role", "actions"),
     [
-        ("agent", {"respond", "note", "close", "escalate", "pause"}),
-        ("support", {"respond", "note", "verify", "pause"}),
-        ("supervisor", {"respond", "note", "verify", "close", "escalate", "pause", "assign"}),
+        ("agent", {"respond", "note", "close", "escalate", "pause", "link_incident"}),
+        ("support", {"respond", "note", "verify", "pause", "link_incident"}),
+        (
+            "supervisor",
+            {"respond", "note", "verify", "close", "escalate", "pause", "assign", "link_incident"},
+        ),
         ("manager", {"note", "escalate"}),
         ("director", {"note"}),
         ("analyst", set()),
@@ -458,8 +461,9 @@ def test_the_ticket_page_runs_the_same_queries_however_many_messages(
 
 
 # session, user, roles, ticket, history, users named in it, messages, their attachments, the ticket's
-# attachments, the viewer's teams (team-only actions), teams and assignable people (assign form), unread
-TICKET_QUERIES = 13
+# attachments, the viewer's teams (team-only actions), teams and assignable people (assign form), open
+# incidents (link form), unread
+TICKET_QUERIES = 14
 
 
 def test_every_action_posts_through_its_form_and_writes_history(staff: Staff) -> None:

@@ -38,6 +38,7 @@ from tickets.models import (
     Channel,
     Classification,
     CloseReason,
+    Incident,
     MessageKind,
     ServiceStatus,
     Stage,
@@ -109,6 +110,8 @@ def stage_refusal(ticket: Ticket, action: Action) -> str | None:
             "action": ACTION_NAMES[action],
             "allowed": allowed,
         }
+    if action == Action.UNLINK_INCIDENT and ticket.incident_id is None:
+        return _("The ticket is not linked to an incident.")
     if rule.needs_paused is True and not ticket.paused:
         return _("The ticket is not waiting for the customer.")
     if rule.needs_paused is False and ticket.paused:
@@ -438,6 +441,28 @@ def _do_reclassify(
     )
 
 
+def _do_link_incident(
+    ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change
+) -> None:
+    pk = clean_id(data.get("incident"), field="incident", message=_("Choose an incident."))
+    incident = Incident.objects.filter(pk=pk).first()
+    if incident is None:
+        raise refuse("incident", _("Unknown incident."))
+    if not incident.is_open:
+        raise refuse("incident", _("This incident is resolved; a complaint can join only an open one."))
+    if ticket.incident_id == incident.pk:
+        raise refuse("incident", _("The ticket is already linked to this incident."))
+    ticket.incident = incident
+    change.fields.append("incident")
+
+
+def _do_unlink_incident(
+    ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change
+) -> None:
+    ticket.incident = None
+    change.fields.append("incident")
+
+
 _HANDLERS: dict[Action, Callable[[Ticket, Any, Mapping[str, Any], dt.datetime, _Change], None]] = {
     Action.RESPOND: _do_respond,
     Action.NOTE: _do_note,
@@ -452,6 +477,8 @@ _HANDLERS: dict[Action, Callable[[Ticket, Any, Mapping[str, Any], dt.datetime, _
     Action.RESUME: _do_resume,
     Action.ASSIGN: _do_assign,
     Action.RECLASSIFY: _do_reclassify,
+    Action.LINK_INCIDENT: _do_link_incident,
+    Action.UNLINK_INCIDENT: _do_unlink_incident,
 }
 
 # Stage changes the customer hears about by email.

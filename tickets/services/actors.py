@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pghistory
 from django.contrib.auth.models import AbstractBaseUser
 
 
@@ -24,3 +27,10 @@ def history_context(actor: AbstractBaseUser | None, via: str) -> dict[str, Any]:
         or ("customer" if via in (Via.PORTAL, Via.EMAIL) else "system"),
         "via": via,
     }
+
+
+@contextmanager
+def recorded_as(actor: AbstractBaseUser | None, via: str, *, action: str, **extra: Any) -> Iterator[None]:
+    """Every history row written inside says who acted, how and with which action (and `extra`)."""
+    with pghistory.context(**history_context(actor, via), action=action, **extra):
+        yield

@@ -30,6 +30,7 @@ from notifications import services as notifications
 from notifications.models import NotificationChannel
 from sla import selectors as sla_selectors
 from sla import services as sla
+from tickets import selectors
 from tickets.models import (
     Category,
     Channel,
@@ -126,6 +127,10 @@ def ticket_create(
             assignee=actor if has_role(actor, Role.AGENT) else None,
         )
         sla.sla_start(ticket, now=now)
+        # SPEC §10: a complaint that matches an open mass incident joins it on arrival, by any channel.
+        ticket.incident = selectors.incident_for_complaint(
+            region_id=sla_selectors.ticket_region_id(ticket), service_kind=service.kind if service else ""
+        )
         ticket.save()
         TicketMessage.objects.create(
             ticket=ticket,
