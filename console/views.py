@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
 from helpdesk.lib import zones
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
+from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
 from helpdesk.lib.roles import Role, has_role, is_staff_member
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
@@ -46,6 +47,9 @@ from tickets.models import (
     Team,
     Ticket,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PAGE_SIZE = 50
 QUEUE_TAB_LABELS = {
@@ -102,10 +106,11 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 
 @require_GET
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
-    teams = selectors.queue_teams(viewer=request.user)
-    tabs, default_tab = selectors.queue_tabs(viewer=request.user, teams=teams)
+    viewer = signed_in_user(request)
+    teams = selectors.queue_teams(viewer=viewer)
+    tabs, default_tab = selectors.queue_tabs(viewer=viewer, teams=teams)
     tab = request.GET.get("tab") or default_tab
     if tab not in tabs:
         tab = default_tab
@@ -116,7 +121,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
     sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
     base = selectors.queue_tickets(
-        viewer=request.user,
+        viewer=viewer,
         now=now,
         tab=tab,
         search=search,
@@ -200,7 +205,7 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
     return choices
 
 
-def _allowed(ticket: Ticket, viewer: Any) -> list[str]:
+def _allowed(ticket: Ticket, viewer: User) -> list[str]:
     return [action.value for action in services.allowed_actions(ticket=ticket, actor=viewer)]
 
 
@@ -213,11 +218,12 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
+    viewer = signed_in_user(request)
     try:
-        ticket, timeline, attachments = selectors.ticket_page(viewer=request.user, number=number, now=now)
+        ticket, timeline, attachments = selectors.ticket_page(viewer=viewer, number=number, now=now)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    allowed = _allowed(ticket, request.user)
+    allowed = _allowed(ticket, viewer)
     forms = action_forms(allowed, ticket=ticket, choices=_action_choices(ticket, allowed, now), bound=bound)
     context = {
         "ticket": ticket,
@@ -237,7 +243,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_ticket(request, number)
 
 
-def _refusal(ticket: Ticket, viewer: Any, action: Action) -> DomainError:
+def _refusal(ticket: Ticket, viewer: User, action: Action) -> DomainError:
     """Why this viewer cannot take this action now, in the words (and with the status) `ticket_act` uses."""
     reason = services.action_permitted(ticket=ticket, actor=viewer, action=action, via=services.Via.STAFF)
     if reason:
@@ -252,14 +258,15 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if action not in ACTION_FORMS:
         raise Http404(_("No such action."))
     now = timezone.now()
+    viewer = signed_in_user(request)
     try:
-        ticket = selectors.ticket_get(viewer=request.user, number=number, now=now)
+        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     chosen = Action(action)
-    if action not in _allowed(ticket, request.user):
+    if action not in _allowed(ticket, viewer):
         # Refused before anything is read or written; ticket_act would refuse it the same way.
-        refusal = _refusal(ticket, request.user, chosen)
+        refusal = _refusal(ticket, viewer, chosen)
         return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
     post = _posted(request)
     form = ACTION_FORMS[action](
@@ -277,7 +284,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         message = _("Nothing was changed: please correct the fields marked below.")
         return _render_ticket(request, number, bound=form, error_message=message, status=400)
     try:
-        services.ticket_act(ticket=ticket, actor=request.user, action=action, data=form.data_for_service())
+        services.ticket_act(ticket=ticket, actor=viewer, action=action, data=form.data_for_service())
     except InvalidInput as exc:
         form.put_service_errors(exc)
         return _render_ticket(
@@ -364,7 +371,7 @@ def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
         )
         incident_at = data["incident_at"].replace(tzinfo=zone) if data.get("incident_at") else None
         return services.ticket_create(
-            actor=request.user,
+            actor=signed_in_user(request),
             customer=customer,
             service=service,
             category=data["category"],
@@ -400,7 +407,7 @@ INBOX_LIMIT = 100
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
 
-    items = inbox_for(user=request.user, limit=INBOX_LIMIT)
+    items = inbox_for(user=signed_in_user(request), limit=INBOX_LIMIT)
     return render(
         request,
         "console/inbox.html",
@@ -417,7 +424,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one of the viewer's notifications read (someone else's is not found: nothing changes)."""
 
-    inbox_mark_read(user=request.user, notification_id=notification_id, at=timezone.now())
+    inbox_mark_read(user=signed_in_user(request), notification_id=notification_id, at=timezone.now())
     return redirect("console:inbox")
 
 
@@ -425,7 +432,7 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @staff_required
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
-    count = inbox_mark_read(user=request.user, notification_id=None, at=timezone.now())
+    count = inbox_mark_read(user=signed_in_user(request), notification_id=None, at=timezone.now())
     messages.success(
         request,
         ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)
