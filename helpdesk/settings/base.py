@@ -189,7 +189,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets used under one field name by several components ("kind", "status", "reason") get
+    # names of their own instead of a hash; CloseReason has one name wherever it appears.
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceKindEnum": "tickets.models.ServiceKind",
+        "ServiceStatusEnum": "tickets.models.ServiceStatus",
+        "CloseReasonEnum": "tickets.models.CloseReason",
+    },
 }
 
 # Celery: Redis in production and tests; a broker with no server (a folder) for the quick start.
