@@ -23,7 +23,8 @@ from console.escalation_forms import ReassignForm
 from escalation import selectors as escalation_selectors
 from escalation import services
 from escalation.models import Escalation, Level
-from helpdesk.lib.errors import DomainError
+from helpdesk.lib.errors import DomainError, NotAllowedNow
+from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
 from tickets import services as ticket_services
 from tickets.models import Action
 
@@ -43,7 +44,9 @@ def _level_of(request: HttpRequest) -> int:
 
 
 def _queue_url(level: int, show: str = selectors.SHOW_OPEN) -> str:
-    query = {"level": level} if show == selectors.SHOW_OPEN else {"level": level, "show": show}
+    query: dict[str, int | str] = (
+        {"level": level} if show == selectors.SHOW_OPEN else {"level": level, "show": show}
+    )
     return f"{reverse('escalations:queue')}?{urlencode(query)}"
 
 
@@ -55,8 +58,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", selectors.SHOW_OPEN)
     if show not in selectors.SHOW_CHOICES:
         show = selectors.SHOW_OPEN
-    counts = selectors.open_counts(viewer=request.user)
-    rows = selectors.escalation_queue(viewer=request.user, level=level, show=show, now=timezone.now())
+    viewer = signed_in_user(request)
+    counts = selectors.open_counts(viewer=viewer)
+    rows = selectors.escalation_queue(viewer=viewer, level=level, show=show, now=timezone.now())
     context: dict[str, Any] = {
         "level": level,
         "level_label": Level(level).label,
@@ -90,12 +94,13 @@ def _row_response(
 ) -> HttpResponse:
     """Just the row of one escalation, for HTMX to swap in place (htmx swaps only 2xx answers, so the
     row itself says whether it worked)."""
-    row = selectors.escalation_row(viewer=request.user, escalation_id=escalation.pk, now=timezone.now())
+    viewer = signed_in_user(request)
+    row = selectors.escalation_row(viewer=viewer, escalation_id=escalation.pk, now=timezone.now())
     context = {"row": row, "row_error": error, "row_notice": notice, **selectors.reassign_choices()}
     response = render(request, "console/escalations/queue.html#escalation-row", context)
     # The tabs' open counts change with an acknowledgement or a move to another level: htmx swaps these
     # badges in by their ids (out of band) along with the row.
-    counts = selectors.open_counts(viewer=request.user)
+    counts = selectors.open_counts(viewer=viewer)
     tabs = [{"value": value, "count": counts[value]} for value in Level.values]
     response.content += render_to_string(
         "console/escalations/queue.html#open-counts", {"tabs": tabs}, request=request
@@ -103,7 +108,7 @@ def _row_response(
     return response
 
 
-def _answer(request: HttpRequest, escalation: Escalation, *, error: str, notice: str) -> HttpResponse:
+def _answer(request: HtmxHttpRequest, escalation: Escalation, *, error: str, notice: str) -> HttpResponse:
     if request.htmx:
         return _row_response(request, escalation, error=error, notice=notice)
     if error:
@@ -115,12 +120,14 @@ def _answer(request: HttpRequest, escalation: Escalation, *, error: str, notice:
 
 @require_POST
 @login_required
-def acknowledge(request: HttpRequest, escalation_id: int) -> HttpResponse:
+def acknowledge(request: HtmxHttpRequest, escalation_id: int) -> HttpResponse:
     _require_supervising(request)
     escalation = _visible_escalation(request, escalation_id)
     error = ""
     try:
-        services.escalation_acknowledge(escalation_id=escalation.pk, actor=request.user, at=timezone.now())
+        services.escalation_acknowledge(
+            escalation_id=escalation.pk, actor=signed_in_user(request), at=timezone.now()
+        )
     except DomainError as exc:
         error = str(exc)
     return _answer(request, escalation, error=error, notice=_("Escalation acknowledged."))
@@ -128,7 +135,7 @@ def acknowledge(request: HttpRequest, escalation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def reassign(request: HttpRequest, escalation_id: int) -> HttpResponse:
+def reassign(request: HtmxHttpRequest, escalation_id: int) -> HttpResponse:
     _require_supervising(request)
     escalation = _visible_escalation(request, escalation_id)
     form = ReassignForm(request.POST)
@@ -140,25 +147,34 @@ def reassign(request: HttpRequest, escalation_id: int) -> HttpResponse:
         if form.cleaned_data.get("team"):
             data["team"] = form.cleaned_data["team"]
         try:
+            if escalation.ticket is None:
+                raise NotAllowedNow(
+                    _("An incident's escalation is reassigned through its tickets, not here.")
+                )
             result = ticket_services.ticket_act(
-                ticket=escalation.ticket, actor=request.user, action=Action.ASSIGN, data=data
+                ticket=escalation.ticket, actor=signed_in_user(request), action=Action.ASSIGN, data=data
             )
         except DomainError as exc:
             error = str(exc)
         else:
             ticket = result.ticket
+            # The form requires a person, so the assignment always leaves the ticket with one.
+            assignee = ticket.assignee
+            person = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else ""
             notice = _("Ticket %(number)s assigned to %(person)s.") % {
                 "number": ticket.number,
-                "person": ticket.assignee.get_full_name() or ticket.assignee.get_username(),
+                "person": person,
             }
     return _answer(request, escalation, error=error, notice=notice)
 
 
 @require_GET
 @login_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: HtmxHttpRequest) -> HttpResponse:
     _require_supervising(request)
-    columns = selectors.live_board(viewer=request.user, now=timezone.now(), limit=selectors.BOARD_LIMIT)
+    columns = selectors.live_board(
+        viewer=signed_in_user(request), now=timezone.now(), limit=selectors.BOARD_LIMIT
+    )
     context = {
         "breached": columns["breached"],
         "at_risk": columns["at_risk"],

@@ -57,6 +57,14 @@ class BootstrapForm(forms.Form):
         super().full_clean()
         self.mark_invalid()
 
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        """This form's own copy of a declared choice field, whose choices are set when the form is made
+        (`fields` is typed as holding plain Fields)."""
+        form_field = self.fields[name]
+        if not isinstance(form_field, forms.ChoiceField):
+            raise TypeError(f"{name!r} is not a choice field")
+        return form_field
+
     def mark_invalid(self) -> None:
         for name in self.errors:
             if name in self.fields:
@@ -137,7 +145,7 @@ class ComplaintForm(BootstrapForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {region.pk: region for region in Region.objects.order_by("name")}
-        self.fields["region"].choices = [
+        self.choice_field("region").choices = [
             ("", _("(unknown)")),
             *((pk, f"{region.name} ({region.timezone})") for pk, region in self.regions.items()),
         ]
@@ -147,7 +155,8 @@ class ComplaintForm(BootstrapForm):
         return self.regions.get(chosen) if chosen is not None else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         customer = data.get("customer")
         service = data.get("service")
         if customer is None:
@@ -279,11 +288,11 @@ class DispatchForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         routed = self.choices.routed_team or _("none configured")
-        self.fields["team"].choices = [
+        self.choice_field("team").choices = [
             ("", _("The category's team (%(team)s)") % {"team": routed}),
             *self.choices.teams,
         ]
-        self.fields["assignee"].choices = [("", _("Nobody yet")), *self.choices.technicians]
+        self.choice_field("assignee").choices = [("", _("Nobody yet")), *self.choices.technicians]
 
 
 class ResolveForm(ActionForm):
@@ -304,11 +313,11 @@ class ResolveForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["existing_rca"].choices = [
+        self.choice_field("existing_rca").choices = [
             ("", _("No — write a new one below")),
             *self.choices.recent_rcas,
         ]
-        self.fields["category"].choices = [("", "—"), *self.choices.rca_categories]
+        self.choice_field("category").choices = [("", "—"), *self.choices.rca_categories]
 
     def data_for_service(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -334,7 +343,8 @@ class ConfirmForm(ActionForm):
     comment = _text(_("The customer's comment (optional)"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("csat") is None and (data.get("nps") is not None or data.get("comment")):
             # The rating is recorded with its satisfaction score; without it the rest would be lost.
             self.add_error("csat", _("Give the satisfaction score too, or leave the rating empty."))
@@ -357,7 +367,7 @@ class CloseForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = CLOSE_REASONS_BY_STAGE.get(Stage(self.ticket.stage), frozenset())
-        self.fields["reason"].choices = [
+        self.choice_field("reason").choices = [
             (reason.value, reason.label) for reason in CloseReason if reason in allowed
         ]
         if CloseReason.DUPLICATE not in allowed:
@@ -396,12 +406,12 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        self.choice_field("assignee").choices = [
             ("", "—"),
             *[(str(pk), name) for pk, name in self.choices.people],
             (self.NOBODY, _("Nobody (unassign)")),
         ]
-        self.fields["team"].choices = [("", _("Keep the current team")), *self.choices.teams]
+        self.choice_field("team").choices = [("", _("Keep the current team")), *self.choices.teams]
 
     def data_for_service(self) -> dict[str, Any]:
         chosen = self.cleaned_data["assignee"]
@@ -419,7 +429,7 @@ class ReclassifyForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["classification"].choices = [
+        self.choice_field("classification").choices = [
             (value, label) for value, label in Classification.choices if value != self.ticket.classification
         ]
 
@@ -433,7 +443,7 @@ class LinkIncidentForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incident"].choices = [("", "—"), *self.choices.incidents]
+        self.choice_field("incident").choices = [("", "—"), *self.choices.incidents]
 
 
 class UnlinkIncidentForm(ActionForm):

@@ -66,7 +66,7 @@ def _escalations(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
     return (
         escalations_visible(viewer=viewer)
         .select_related(None)
-        .select_related("raised_by", "acknowledged_by")
+        .select_related("raised_by", "acknowledged_by", "incident")
         .prefetch_related(None)
         .prefetch_related(
             Prefetch("ticket", queryset=ticket_list(viewer=viewer, now=now)),
@@ -81,9 +81,11 @@ def _decorate(rows: list[Escalation], viewer: AbstractBaseUser) -> list[Escalati
     assigns = can_reassign(viewer)
     assignable = ACTIONS[Action.ASSIGN].sources
     for row in rows:
-        row.ticket_url = ticket_url(row.ticket.number)  # type: ignore[attr-defined]
+        ticket = row.ticket
+        # An incident's escalation stands for all its tickets: nothing to open or reassign one by one.
+        row.ticket_url = ticket_url(ticket.number) if ticket is not None else ""  # type: ignore[attr-defined]
         row.can_acknowledge = row.acknowledged_at is None and row.level in levels  # type: ignore[attr-defined]
-        row.can_reassign = assigns and row.ticket.stage in assignable  # type: ignore[attr-defined]
+        row.can_reassign = assigns and ticket is not None and ticket.stage in assignable  # type: ignore[attr-defined]
     return rows
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
+from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
 from helpdesk.lib.roles import Role, has_role, is_staff_member
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
@@ -43,6 +44,9 @@ from tickets.models import (
     Team,
     Ticket,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PAGE_SIZE = 50
 QUEUE_TAB_LABELS = {
@@ -99,10 +103,11 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 
 @require_GET
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
-    teams = selectors.queue_teams(viewer=request.user)
-    tabs, default_tab = selectors.queue_tabs(viewer=request.user, teams=teams)
+    viewer = signed_in_user(request)
+    teams = selectors.queue_teams(viewer=viewer)
+    tabs, default_tab = selectors.queue_tabs(viewer=viewer, teams=teams)
     tab = request.GET.get("tab") or default_tab
     if tab not in tabs:
         tab = default_tab
@@ -113,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
     sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
     base = selectors.queue_tickets(
-        viewer=request.user,
+        viewer=viewer,
         now=now,
         tab=tab,
         search=search,
@@ -201,7 +206,7 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
     return choices
 
 
-def _allowed(ticket: Ticket, viewer: Any) -> list[str]:
+def _allowed(ticket: Ticket, viewer: User) -> list[str]:
     return [action.value for action in services.allowed_actions(ticket=ticket, actor=viewer)]
 
 
@@ -214,11 +219,12 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
+    viewer = signed_in_user(request)
     try:
-        ticket, timeline, attachments = selectors.ticket_page(viewer=request.user, number=number, now=now)
+        ticket, timeline, attachments = selectors.ticket_page(viewer=viewer, number=number, now=now)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    allowed = _allowed(ticket, request.user)
+    allowed = _allowed(ticket, viewer)
     forms = action_forms(allowed, ticket=ticket, choices=_action_choices(ticket, allowed, now), bound=bound)
     context = {
         "ticket": ticket,
@@ -238,7 +244,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_ticket(request, number)
 
 
-def _refusal(ticket: Ticket, viewer: Any, action: Action) -> DomainError:
+def _refusal(ticket: Ticket, viewer: User, action: Action) -> DomainError:
     """Why this viewer cannot take this action now, in the words (and with the status) `ticket_act` uses."""
     reason = services.action_permitted(ticket=ticket, actor=viewer, action=action, via=services.Via.STAFF)
     if reason:
@@ -253,14 +259,15 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if action not in ACTION_FORMS:
         raise Http404(_("No such action."))
     now = timezone.now()
+    viewer = signed_in_user(request)
     try:
-        ticket = selectors.ticket_get(viewer=request.user, number=number, now=now)
+        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     chosen = Action(action)
-    if action not in _allowed(ticket, request.user):
+    if action not in _allowed(ticket, viewer):
         # Refused before anything is read or written; ticket_act would refuse it the same way.
-        refusal = _refusal(ticket, request.user, chosen)
+        refusal = _refusal(ticket, viewer, chosen)
         return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
     post = _posted(request)
     form = ACTION_FORMS[action](
@@ -278,7 +285,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         message = _("Nothing was changed: please correct the fields marked below.")
         return _render_ticket(request, number, bound=form, error_message=message, status=400)
     try:
-        services.ticket_act(ticket=ticket, actor=request.user, action=action, data=form.data_for_service())
+        services.ticket_act(ticket=ticket, actor=viewer, action=action, data=form.data_for_service())
     except InvalidInput as exc:
         form.put_service_errors(exc)
         return _render_ticket(
@@ -353,7 +360,7 @@ def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
         "tier": data["tier"],
     }
     return services.ticket_log(
-        actor=request.user,
+        actor=signed_in_user(request),
         customer=customer,
         service=data.get("service"),
         category=data["category"],
@@ -389,7 +396,7 @@ INBOX_LIMIT = 100
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
 
-    items = inbox_for(user=request.user, limit=INBOX_LIMIT)
+    items = inbox_for(user=signed_in_user(request), limit=INBOX_LIMIT)
     return render(
         request,
         "console/inbox.html",
@@ -406,7 +413,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one of the viewer's notifications read (someone else's is not found: nothing changes)."""
 
-    inbox_mark_read(user=request.user, notification_id=notification_id, at=timezone.now())
+    inbox_mark_read(user=signed_in_user(request), notification_id=notification_id, at=timezone.now())
     return redirect("console:inbox")
 
 
@@ -414,7 +421,7 @@ def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @staff_required
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
-    count = inbox_mark_read(user=request.user, notification_id=None, at=timezone.now())
+    count = inbox_mark_read(user=signed_in_user(request), notification_id=None, at=timezone.now())
     messages.success(
         request,
         ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)

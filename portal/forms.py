@@ -108,7 +108,8 @@ class ComplaintForm(PortalForm):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         moment = cleaned.get("incident_at")
         zone = cleaned.get("incident_time_zone")
         if isinstance(moment, dt.datetime) and zone:

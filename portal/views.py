@@ -79,7 +79,7 @@ def _activate_portal_language(request: HttpRequest) -> None:
     except LookupError:
         language = PORTAL_DEFAULT_LANGUAGE
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = language
 
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -64,12 +64,15 @@ class CapaActionAdmin(admin.ModelAdmin):
     ]
 
 
+INVITATION_FIELDS = ("customer", "email", "sent_at", "answered_at", "score_overall", "comment")
+
+
 class SurveyInvitationInline(admin.TabularInline):
     model = SurveyInvitation
     extra = 0
     can_delete = False
-    fields = ["customer", "email", "sent_at", "answered_at", "score_overall", "comment"]
-    readonly_fields = fields
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
 
 
 @admin.register(SurveyCampaign)

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.lib.errors import DomainError, InvalidInput
+from helpdesk.lib.fields import own_field
+from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
 from helpdesk.lib.roles import Role, has_role
 from reports import forms, presenters, recap, selectors, services
 from reports.models import CSI_QUESTIONS, CapaStatus, SurveyInvitation
@@ -88,7 +90,7 @@ def _htmx_aware(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     _require(selectors.can_read_reports(request.user), READERS_ONLY)
     period = request.GET.get("period", "day")
     if period not in selectors.PERIODS:
@@ -150,7 +152,9 @@ def monthly_rebuild(request: HttpRequest) -> HttpResponse:
         month: dt.date = form.cleaned_data["month"]
         existed = selectors.monthly_report_get(month) is not None
         try:
-            report, _built = services.monthly_report_build(month=month, rebuild=True, actor=request.user)
+            report, _built = services.monthly_report_build(
+                month=month, rebuild=True, actor=signed_in_user(request)
+            )
         except DomainError as exc:
             form.add_error("month", exc.message)
         else:
@@ -225,7 +229,7 @@ def _page_query(request: HttpRequest) -> str:
 
 @require_GET
 @login_required
-def capa_list(request: HttpRequest) -> HttpResponse:
+def capa_list(request: HtmxHttpRequest) -> HttpResponse:
     _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
     filters = forms.CapaFilterForm(request.GET)
     status, overdue = "", False
@@ -320,7 +324,9 @@ def capa_action_verify(request: HttpRequest, pk: int, action_pk: int) -> HttpRes
     code = 400
     if form.is_valid():
         try:
-            services.capa_action_verify(action=action, actor=request.user, note=form.cleaned_data["note"])
+            services.capa_action_verify(
+                action=action, actor=signed_in_user(request), note=form.cleaned_data["note"]
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
             code = exc.status_code
@@ -332,7 +338,7 @@ def capa_action_verify(request: HttpRequest, pk: int, action_pk: int) -> HttpRes
 
 @require_GET
 @login_required
-def rca_list(request: HttpRequest) -> HttpResponse:
+def rca_list(request: HtmxHttpRequest) -> HttpResponse:
     _require(selectors.can_read_capa(request.user), CAPA_READERS_ONLY)
     categories = selectors.rca_categories()
     category = request.GET.get("category", "")
@@ -379,7 +385,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
     questions = [
         {
             "key": key,
-            "short": SurveyInvitation._meta.get_field(f"score_{key}").verbose_name,
+            "short": own_field(SurveyInvitation, f"score_{key}").verbose_name,
             "label": label,
         }
         for key, label in CSI_QUESTIONS.items()

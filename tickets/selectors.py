@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +16,7 @@ from helpdesk.lib import ticket_numbers
 from helpdesk.lib.access import ticket_visibility_q
 from helpdesk.lib.contact import contact_matches
 from helpdesk.lib.errors import NotFound
+from helpdesk.lib.fields import own_field
 from helpdesk.lib.roles import Role, roles_of
 from sla.selectors import annotate_sla_states, clock_state_q
 from tickets.models import (
@@ -33,13 +34,13 @@ from tickets.models import (
 )
 
 
-def visible_tickets(*, viewer: AbstractBaseUser) -> QuerySet[Ticket]:
+def visible_tickets(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Ticket]:
     """Every ticket the viewer may see (helpdesk.lib.access), unannotated (for existence checks and
-    counts)."""
+    counts). Someone signed out sees none (the API schema generator asks as nobody)."""
     return Ticket.objects.filter(ticket_visibility_q(viewer))
 
 
-def ticket_list(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
+def ticket_list(*, viewer: AbstractBaseUser | AnonymousUser, now: dt.datetime) -> QuerySet[Ticket]:
     """The tickets a viewer may see, with what a list shows joined in and the SLA states as of `now`."""
     queryset = visible_tickets(viewer=viewer).select_related(
         "customer", "customer__region", "service", "service__region", "team", "assignee", "incident"
@@ -47,7 +48,7 @@ def ticket_list(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticke
     return annotate_sla_states(queryset, now)
 
 
-def ticket_get(*, viewer: AbstractBaseUser, number: str, now: dt.datetime) -> Ticket:
+def ticket_get(*, viewer: AbstractBaseUser | AnonymousUser, number: str, now: dt.datetime) -> Ticket:
     """One ticket by its number (typed any way Crockford allows), if the viewer may see it; else 404."""
     normalised = ticket_numbers.normalise(number)
     ticket = ticket_list(viewer=viewer, now=now).filter(number=normalised).first() if normalised else None
@@ -332,7 +333,7 @@ def _history_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> s
         return str(_("yes") if value else _("no"))
     if isinstance(value, dt.datetime):
         return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    choices = dict(Ticket._meta.get_field(name).flatchoices)
+    choices = dict(own_field(Ticket, name).flatchoices)
     return str(choices.get(value, value))
 
 
@@ -367,7 +368,7 @@ def ticket_page(
             changes = tuple(
                 HistoryChange(
                     name=name,
-                    label=str(_FIELD_LABELS.get(name) or Ticket._meta.get_field(name).verbose_name),
+                    label=str(_FIELD_LABELS.get(name) or own_field(Ticket, name).verbose_name),
                     before=_history_value(name, change["before"], names),
                     after=_history_value(name, change["after"], names),
                 )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from escalation.models import Escalation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -14,7 +19,9 @@ class EscalationSerializer(serializers.ModelSerializer):
     raised_by = serializers.CharField(source="raised_by.username", read_only=True, default=None)
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", read_only=True, default=None)
     acknowledged = serializers.SerializerMethodField()
-    notified = serializers.SlugRelatedField(many=True, read_only=True, slug_field="username")
+    notified: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username"
+    )
 
     class Meta:
         model = Escalation

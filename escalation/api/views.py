@@ -19,6 +19,7 @@ from escalation.api.serializers import EscalationSerializer
 from escalation.models import Escalation, Level, Reason
 from escalation.selectors import escalations_visible
 from helpdesk.lib.api import ErrorSerializer
+from helpdesk.lib.http import signed_in_user
 
 ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not allowed for your roles."),
@@ -56,5 +57,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         """The person at the escalation's level takes it (supervisor for 1, manager 2, director 3)."""
         escalation = self.get_object()
-        services.escalation_acknowledge(escalation_id=escalation.pk, actor=request.user, at=timezone.now())
+        services.escalation_acknowledge(
+            escalation_id=escalation.pk, actor=signed_in_user(request), at=timezone.now()
+        )
         return Response(EscalationSerializer(self.get_queryset().get(pk=escalation.pk)).data)

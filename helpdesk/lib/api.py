@@ -19,7 +19,11 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # DRF's metaclass takes declared fields off the class, so this does not hide Serializer.fields at run
+    # time; the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField())
+    )
 
 
 class Pagination(PageNumberPagination):

@@ -118,9 +118,10 @@ def active_user(value: object, *, field: str) -> Any:
         user = value
     else:
         pk = clean_id(value, field=field, message=_("Unknown user."))
-        user = User.objects.filter(pk=pk).first()
-        if user is None:
+        found = User.objects.filter(pk=pk).first()
+        if found is None:
             raise refuse(field, _("Unknown user."))
+        user = found
     if not user.is_active:
         raise refuse(field, _("This user is not active."))
     return user

@@ -22,7 +22,9 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-" + "x" * 20)
+# Good for a laptop only: production.py refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
@@ -190,7 +192,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets used under one field name by several components ("kind", "status", "reason") get
+    # names of their own instead of a hash; CloseReason has one name wherever it appears.
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceKindEnum": "tickets.models.ServiceKind",
+        "ServiceStatusEnum": "tickets.models.ServiceStatus",
+        "CloseReasonEnum": "tickets.models.CloseReason",
+    },
 }
 
 # Celery: Redis in production and tests; a broker with no server (a folder) for the quick start.

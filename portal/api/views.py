@@ -3,6 +3,7 @@ customer's data — a wrong contact gets exactly the answer an unknown number ge
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -79,8 +80,10 @@ class _PortalActionView(PortalView):
     def _ticket(self, request: Request, number: str) -> tuple[Ticket, dict[str, Any]]:
         serializer = self.input_serializer(data=request.data)
         if not serializer.is_valid():
-            # Check the ticket first: bad input on someone else's ticket must still look like a 404.
-            selectors.portal_ticket(number=number, contact=str(request.data.get("contact", ""))[:254])
+            # Check the ticket first: bad input on someone else's ticket must still look like a 404. A
+            # JSON body that is not an object (a list, a string) has no contact: the same 404.
+            contact = request.data.get("contact", "") if isinstance(request.data, Mapping) else ""
+            selectors.portal_ticket(number=number, contact=str(contact)[:254])
             serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         ticket = selectors.portal_ticket(number=number, contact=data.pop("contact"))

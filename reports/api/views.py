@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 
 from helpdesk.lib.api import ErrorSerializer
 from helpdesk.lib.errors import InvalidInput, NotFound
+from helpdesk.lib.http import signed_in_user
 from reports import exports, recap, selectors, services
 from reports.api import serializers as s
 from reports.models import CapaReport, SurveyCampaign, SurveyInvitation
@@ -39,7 +41,8 @@ ERRORS = {
 class CapaAccess(permissions.BasePermission):
     """RCAs and CAPA reports: technicians, analysts, supervisors and managers write; directors read."""
 
-    message = gettext_lazy(
+    # Replaced per request by the reason that applies (already in the request's language).
+    message: str | Promise = gettext_lazy(
         "RCA and CAPA records are for technicians, analysts, supervisors, managers and directors."
     )
 
@@ -93,7 +96,7 @@ class RcaViewSet(
         data = s.RcaInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            rca = services.rca_create(author=request.user, data=dict(data.validated_data))
+            rca = services.rca_create(author=signed_in_user(request), data=dict(data.validated_data))
         except InvalidInput as exc:
             raise _without_prefix(exc, "rca.") from exc
         return Response(
@@ -140,7 +143,7 @@ class CapaViewSet(viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         report = services.capa_create(
-            author=request.user,
+            author=signed_in_user(request),
             title=values.get("title", ""),
             summary=values.get("summary", ""),
             rca=values.get("rca"),
@@ -158,7 +161,7 @@ class CapaViewSet(viewsets.ModelViewSet):
         values = data.validated_data
         services.capa_revise(
             report=report,
-            actor=request.user,
+            actor=signed_in_user(request),
             data={k: v for k, v in values.items() if k != "actions"},
             actions=values.get("actions", []),
             now=timezone.now(),
@@ -177,7 +180,9 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
     """DRF reads `?format=` to choose a renderer. The report endpoint's `format` chooses a download
     (csv, xlsx, pdf) instead, so negotiation here looks only at the Accept header."""
 
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+    # DRF reads only URL_FORMAT_OVERRIDE from here, and documents None as "no override"; the stubs want
+    # the whole settings object, whose URL_FORMAT_OVERRIDE they type as a str.
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
 
 
 DOWNLOADS = {
@@ -270,7 +275,7 @@ class CampaignViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = services.csi_campaign_create(actor=request.user, **data.validated_data)
+        campaign = services.csi_campaign_create(actor=signed_in_user(request), **data.validated_data)
         return Response(
             s.CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data, status=status.HTTP_201_CREATED
         )

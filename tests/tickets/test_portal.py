@@ -5,6 +5,7 @@ rate-limited in the one error shape."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -376,6 +377,25 @@ def test_portal_actions_with_a_wrong_contact_answer_like_an_unknown_number_and_c
     assert reference[0] == 404
     for response in answers:
         assert fingerprint(response) == reference
+    assert state(ticket) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["confirm", "reject", "rate"])
+@pytest.mark.parametrize("payload", [[], ["a"], "text", 42])
+def test_a_portal_action_whose_json_body_is_not_an_object_answers_like_an_unknown_number(
+    portal: APIClient, staff: Staff, action: str, payload: Any
+) -> None:
+    ticket = advance(filed(), Stage.RESOLVED if action != "rate" else Stage.CONFIRMED, staff)
+    before = state(ticket)
+
+    response = portal.generic(
+        "POST", f"/api/portal/tickets/{ticket.number}/{action}/", json.dumps(payload), "application/json"
+    )
+    unknown = portal.post("/api/portal/tickets/garbage/confirm/", {"contact": EMAIL}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == unknown.json()
     assert state(ticket) == before
 
 

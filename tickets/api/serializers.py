@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,9 @@ from tickets.models import (
     Ticket,
     TicketMessage,
 )
+
+if TYPE_CHECKING:
+    from reports.models import RootCauseAnalysis
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -58,7 +62,9 @@ class ServiceSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
     status = serializers.ChoiceField(choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE)
     billing_status = serializers.ChoiceField(choices=BillingStatus.choices, default=BillingStatus.PAID)
-    overdue_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    overdue_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
+    )
 
     class Meta:
         model = Service
@@ -87,7 +93,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class CustomerSummarySerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Customer
@@ -95,7 +103,9 @@ class CustomerSummarySerializer(serializers.ModelSerializer):
 
 
 class ServiceSummarySerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Service
@@ -125,8 +135,12 @@ class TicketSerializer(serializers.ModelSerializer):
     assignee = UserSummarySerializer(read_only=True)
     response_sla = serializers.CharField(source="current_response_sla", read_only=True)
     resolution_sla = serializers.CharField(source="current_resolution_sla", read_only=True)
-    rca = serializers.PrimaryKeyRelatedField(read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    rca: serializers.PrimaryKeyRelatedField[RootCauseAnalysis] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    duplicate_of: serializers.SlugRelatedField[Ticket] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
 
     class Meta:
         model = Ticket

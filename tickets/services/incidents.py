@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -45,6 +44,9 @@ from tickets.models import (
 )
 from tickets.services.actors import Via, recorded_as
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = structlog.get_logger(__name__)
 
 TITLE_MAX = 200
@@ -55,7 +57,7 @@ RESOLVE_BATCH = 2000
 EXPECTED_AT_MOST = dt.timedelta(days=366)
 
 
-def _require_manager(actor: AbstractBaseUser | None) -> None:
+def _require_manager(actor: User | None) -> None:
     if not selectors.can_manage_incidents(actor):
         raise Forbidden(
             _("Incidents are declared and updated by supervisors and the network operations team.")
@@ -94,7 +96,7 @@ def _expected(value: dt.datetime | None, *, field: str, now: dt.datetime) -> dt.
 
 def incident_declare(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     title: str,
     details_id: str,
     regions: Sequence[Any],
@@ -145,7 +147,7 @@ def incident_declare(
 def incident_change(
     *,
     incident: Incident,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     data: Mapping[str, Any],
     now: dt.datetime | None = None,
 ) -> Incident:
@@ -155,7 +157,7 @@ def incident_change(
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     changed: dict[str, Any] = {}
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "title": lambda v: clean_text(v, field="title", max_length=TITLE_MAX),
         "details_id": lambda v: clean_text(v, field="details_id", max_length=DETAILS_MAX),
         "details_en": lambda v: clean_text(v, field="details_en", max_length=DETAILS_MAX, required=False),
@@ -190,7 +192,7 @@ def incident_change(
 def incident_update_post(
     *,
     incident: Incident,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     body_id: str,
     body_en: str = "",
     expected_restoration_at: dt.datetime | None = None,
@@ -347,7 +349,7 @@ def _incident_zone(incident: Incident) -> str:
 
 
 def incident_resolve(
-    *, incident: Incident, actor: AbstractBaseUser | None, rca: object, now: dt.datetime | None = None
+    *, incident: Incident, actor: User | None, rca: object, now: dt.datetime | None = None
 ) -> Incident:
     """Declare the incident resolved, with its RCA (a new one's fields, or an existing one's id): every
     linked open ticket is then resolved with that RCA by `incidents_resolve_tickets`, in batches, after

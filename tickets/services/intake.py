@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,6 +45,9 @@ from tickets.models import (
 from tickets.services.actors import Via, history_context
 from tickets.services.customers import customer_find_or_create
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = structlog.get_logger(__name__)
 
 
@@ -61,7 +63,7 @@ def _next_ticket_number() -> str:
 
 def ticket_create(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     customer: Customer,
     category: str,
     channel: str,
@@ -156,7 +158,7 @@ def ticket_create(
 
 def ticket_log(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     customer: Customer | Mapping[str, Any],
     category: str,
     channel: str,
@@ -287,7 +289,7 @@ def ticket_customer_message(
             locked.save(update_fields=[*fields, "updated_at"])
         else:
             pghistory.create_event(locked, label="acted")
-        if locked.assignee_id is not None:
+        if locked.assignee is not None:
             notifications.notify_staff(
                 users=[locked.assignee],
                 template="ticket_customer_message",
