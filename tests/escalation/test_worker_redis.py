@@ -32,7 +32,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from helpdesk.celery import app
-from notifications import services as notification_services
 from notifications.models import Notification, NotificationChannel
 from tests.tickets.factories import ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
@@ -109,11 +108,11 @@ def broker(redis_server: RedisServer) -> Iterator[RedisServer]:
     previous = app.conf.broker_url
 
     def use(url: str) -> None:
-        # The connection and producer pools are cached per app; a new URL needs new ones.
+        # The connection and producer pools are cached per app; a new URL needs new ones. (The broker
+        # back-off is reset around every test by tests/conftest.py.)
         app.conf.broker_url = url
         app._pool = None
         app.amqp._producer_pool = None
-        notification_services.broker.reset()
 
     use(redis_server.url)
     try:
