@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from celery.signals import before_task_publish
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -108,6 +109,25 @@ def _broker_not_backed_off() -> Iterator[None]:
     notification_services.broker.reset()
     yield
     notification_services.broker.reset()
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, Any]]]:
+    """(task name, its positional arguments) of every task this process tries to publish to the broker
+    during the test, seen through Celery's own before_task_publish signal, which fires before the
+    message is handed to the broker, so an attempt that fails because the broker is away is counted
+    too. Nothing is mocked: the broker is an edge, and this only watches what is sent to it."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(sender: str, body: Any, **kwargs: Any) -> None:
+        args = body[0] if isinstance(body, tuple) else body.get("args")
+        seen.append((sender, list(args)))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield seen
+    finally:
+        before_task_publish.disconnect(record)
 
 
 @pytest.fixture

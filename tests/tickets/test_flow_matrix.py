@@ -9,11 +9,9 @@ or the services, so a wrong table in the code makes this test fail."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.signals import before_task_publish
 from django.apps import apps
 from django.utils import timezone
 
@@ -123,23 +121,6 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
         "ratings": ids(SatisfactionRating.objects.all()),
         "rcas": ids(RootCauseAnalysis.objects.all()),
     }
-
-
-@pytest.fixture
-def published() -> Iterator[list[tuple[str, Any]]]:
-    """(task name, its arguments) of every task this process publishes to the broker during the test,
-    seen through Celery's own before_task_publish signal (the broker is the edge; nothing is mocked)."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(sender: str, body: Any, **kwargs: Any) -> None:
-        args = body[0] if isinstance(body, tuple) else body.get("args")
-        seen.append((sender, list(args)))
-
-    before_task_publish.connect(record, weak=False)
-    try:
-        yield seen
-    finally:
-        before_task_publish.disconnect(record)
 
 
 CASES = [
