@@ -1,7 +1,7 @@
 """Fixtures shared by every test: people in each role, an API client, and the services' own way of
 making customers and tickets (tests never build tickets behind the services' backs); and the process's
 own state that a test leaves behind, put back before the next one (the cache, the SLA configuration's
-memory, the broker back-off)."""
+memory, the broker back-off, the active language)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from celery.signals import before_task_publish
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from helpdesk.lib.roles import Role
@@ -109,6 +110,16 @@ def _broker_not_backed_off() -> Iterator[None]:
     notification_services.broker.reset()
     yield
     notification_services.broker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """The portal activates its language for the thread (portal.views), and the test client runs every
+    request in the test's thread, where it stays: a test after a portal page would read Indonesian
+    where it expects the settings' language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
