@@ -39,11 +39,17 @@ def escalation_raise(
     at: dt.datetime,
     actor: AbstractBaseUser | None = None,
     note: str = "",
+    caller_saves_ticket: bool = False,
 ) -> Escalation | None:
     """Raise `ticket` to `level` for `reason`, once. Returns the new escalation, or None when this
     (ticket, level, reason) was already recorded — by this call's twin in another process, too: the
     insert is `ON CONFLICT DO NOTHING` against the unique constraint, so concurrent watchers cannot
-    both win. The people of that level are notified by email and in their inbox, after commit."""
+    both win. The people of that level are notified by email and in their inbox, after commit.
+
+    The ticket's `escalation_level` is raised in the database here, unless `caller_saves_ticket`: the
+    caller (tickets' `ticket_act`, which holds the row locked) then saves it with the rest of its
+    action, so that the action leaves one history row rather than one for the level and one for the
+    rest."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -58,10 +64,11 @@ def escalation_raise(
     if row is None:
         return None
     escalation = Escalation.objects.get(pk=row[0])
-    # The ticket's own model (the escalation app sits below tickets and names it only by relation).
-    type(ticket)._default_manager.filter(pk=ticket.pk, escalation_level__lt=level).update(
-        escalation_level=level
-    )
+    if not caller_saves_ticket:
+        # The ticket's own model (the escalation app sits below tickets and names it only by relation).
+        type(ticket)._default_manager.filter(pk=ticket.pk, escalation_level__lt=level).update(
+            escalation_level=level
+        )
     ticket.escalation_level = max(ticket.escalation_level, level)
     recipients = _recipients_for_level(level)
     escalation.notified.set(recipients)
@@ -83,11 +90,23 @@ def escalation_raise(
 
 
 def escalation_manual(
-    *, ticket: Ticket, level: int, note: str, actor: AbstractBaseUser, at: dt.datetime
+    *,
+    ticket: Ticket,
+    level: int,
+    note: str,
+    actor: AbstractBaseUser,
+    at: dt.datetime,
+    caller_saves_ticket: bool = False,
 ) -> Escalation:
     """Staff escalate directly (e.g. to the director for a strategic case or a high-value customer)."""
     escalation = escalation_raise(
-        ticket=ticket, level=level, reason=Reason.MANUAL, at=at, actor=actor, note=note
+        ticket=ticket,
+        level=level,
+        reason=Reason.MANUAL,
+        at=at,
+        actor=actor,
+        note=note,
+        caller_saves_ticket=caller_saves_ticket,
     )
     if escalation is None:
         raise NotAllowedNow(
@@ -97,11 +116,20 @@ def escalation_manual(
     return escalation
 
 
-def escalation_for_rejection(*, ticket: Ticket, at: dt.datetime, note: str = "") -> Escalation | None:
+def escalation_for_rejection(
+    *, ticket: Ticket, at: dt.datetime, note: str = "", caller_saves_ticket: bool = False
+) -> Escalation | None:
     """Dissatisfaction (SPEC §7): the first rejected fix asks for a supervisor review, the second and
     later go to the manager."""
     level = Level.SUPERVISOR if ticket.rejection_count <= 1 else Level.MANAGER
-    return escalation_raise(ticket=ticket, level=level, reason=Reason.DISSATISFACTION, at=at, note=note)
+    return escalation_raise(
+        ticket=ticket,
+        level=level,
+        reason=Reason.DISSATISFACTION,
+        at=at,
+        note=note,
+        caller_saves_ticket=caller_saves_ticket,
+    )
 
 
 def escalation_for_public_exposure(*, ticket: Ticket, at: dt.datetime) -> Escalation | None:

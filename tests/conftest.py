@@ -1,17 +1,24 @@
 """Fixtures shared by every test: people in each role, an API client, and the services' own way of
-making customers and tickets (tests never build tickets behind the services' backs)."""
+making customers and tickets (tests never build tickets behind the services' backs); and the process's
+own state that a test leaves behind, put back before the next one (the cache, the SLA configuration's
+memory, the broker back-off, the active language)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from celery.signals import before_task_publish
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from helpdesk.lib.roles import Role
+from notifications import services as notification_services
+from sla import config as sla_config
 from tests.tickets.factories import UserFactory
 
 
@@ -68,6 +75,70 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     share_serialized_contents()
+
+
+# --- State of the process that outlives a test's transaction ------------------------------------------
+# A test's rows are rolled back; what the process keeps in memory is not. Each of these is put back
+# before every test and again after it, so no test depends on the order it runs in.
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """The test settings' cache is this process's memory (LocMemCache): the portal's rate-limit
+    counters, the cached monthly PDFs and the SLA configuration's version number would otherwise carry
+    over from the test before."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sla_configuration_forgotten() -> Iterator[None]:
+    """The SLA configuration is memoised per version (sla.config). A test that changes a calendar or a
+    policy moves the version on, and its transaction is then rolled back, but the memory built from
+    the rolled-back rows stays under that version: forget it, so the next test reads the database."""
+    sla_config.forget_memory()
+    yield
+    sla_config.forget_memory()
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_backed_off() -> Iterator[None]:
+    """After one failed publish the process leaves the broker alone for BROKER_BACKOFF_SECONDS
+    (notifications.services.broker). A test that stops Redis would otherwise make the next test's
+    emails skip the broker without trying."""
+    notification_services.broker.reset()
+    yield
+    notification_services.broker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """The portal activates its language for the thread (portal.views), and the test client runs every
+    request in the test's thread, where it stays: a test after a portal page would read Indonesian
+    where it expects the settings' language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, Any]]]:
+    """(task name, its positional arguments) of every task this process tries to publish to the broker
+    during the test, seen through Celery's own before_task_publish signal, which fires before the
+    message is handed to the broker, so an attempt that fails because the broker is away is counted
+    too. Nothing is mocked: the broker is an edge, and this only watches what is sent to it."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(sender: str, body: Any, **kwargs: Any) -> None:
+        args = body[0] if isinstance(body, tuple) else body.get("args")
+        seen.append((sender, list(args)))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield seen
+    finally:
+        before_task_publish.disconnect(record)
 
 
 @pytest.fixture

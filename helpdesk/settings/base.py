@@ -1,6 +1,8 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
 environment (twelve-factor), read once here with django-environ."""
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import environ
@@ -25,6 +27,18 @@ DEBUG = env("DEBUG")
 # Good for a laptop only: production.py refuses to start with it.
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
 SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+
+
+def ticket_number_key(secret_key: str) -> str:
+    """TICKET_NUMBER_KEY when the environment gives none: derived from SECRET_KEY (an HMAC of a fixed
+    label, so the secret itself is not reused as the key), which keeps existing deployments issuing
+    numbers with no new setting. Set TICKET_NUMBER_KEY explicitly before ever rotating SECRET_KEY."""
+    return hmac.new(secret_key.encode(), b"helpdesk.ticket_numbers", hashlib.sha256).hexdigest()
+
+
+# The key of the ticket-number scramble (helpdesk.lib.ticket_numbers): without it the next number
+# cannot be computed. Changing it changes future numbers only; stored numbers keep validating.
+TICKET_NUMBER_KEY = env("TICKET_NUMBER_KEY", default="") or ticket_number_key(SECRET_KEY)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 

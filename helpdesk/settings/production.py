@@ -5,7 +5,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.settings.base import *  # noqa: F403
-from helpdesk.settings.base import DEVELOPMENT_SECRET_KEY, env
+from helpdesk.settings.base import DEVELOPMENT_SECRET_KEY, env, ticket_number_key
 
 DEBUG = False
 
@@ -27,6 +27,8 @@ if _key_problem:
         f"{_key_problem}. Set SECRET_KEY in the environment to a random string of at least 50 characters, "
         "for example the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
     )
+
+TICKET_NUMBER_KEY = env("TICKET_NUMBER_KEY", default="") or ticket_number_key(SECRET_KEY)
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)

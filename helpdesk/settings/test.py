@@ -16,6 +16,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-" + "x" * 40
+TICKET_NUMBER_KEY = "test-only-ticket-number-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

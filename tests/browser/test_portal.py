@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone, translation
 
 from reports.models import SatisfactionRating
@@ -20,11 +19,6 @@ from tickets.models import Stage, Ticket
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 def stage_label(stage: Stage, language: str) -> str:

@@ -1,11 +1,15 @@
 """The supervisor pages: the escalation queue of each level and the live board — who may see them,
 exact rows per level and filter, a fixed number of queries at 10 and 100 rows, acknowledging once,
-reassigning (and refusing bad input without changing anything), and escaping what people typed."""
+reassigning (and refusing bad input without changing anything), and escaping what people typed.
+
+Every test runs with the clock stopped at T0 (the autouse `clock` fixture): SLA badges, the order of
+the queue, acknowledgement times and the board's columns are then the same whenever the suite runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +20,7 @@ from django.utils import timezone
 from console import selectors
 from escalation import services as escalation_services
 from escalation.models import Escalation
+from tests.html import attribute, by_id, by_testid, cells, find_all, text
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
 from tickets.models import Ticket
@@ -27,11 +32,24 @@ XSS = '<script>alert("x")</script>'
 XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 # Monday 2 March 2026, 09:00 WIB — a working day.
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+# T0 as the pages show it (the test settings' zone is UTC, Django's English DATETIME_FORMAT).
+T0_SHOWN = "March 2, 2026, 2 a.m."
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    """The clock stands still at T0 for the whole test; a test that needs time to pass moves it."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
+
+
+def shown_name(user: Any) -> str:
+    return user.get_full_name() or user.username
 
 
 def client_for(user: Any) -> Client:
@@ -113,7 +131,8 @@ def test_each_role_lands_on_its_own_level(staff: Staff, role: str, level: int) -
     )
     assert pks(response) == expected
     assert [(tab["value"], tab["count"]) for tab in response.context["tabs"]] == [(1, 2), (2, 1), (3, 1)]
-    assert 'data-testid="open-count-1">2<' in response.content.decode()
+    page = response.content.decode()
+    assert [text(by_id(page, f"open-count-{tab}")) for tab in (1, 2, 3)] == ["2", "1", "1"]
 
 
 def test_nonsense_in_the_level_or_filter_falls_back_to_the_defaults(staff: Staff) -> None:
@@ -157,16 +176,42 @@ def test_the_queue_lists_open_escalations_oldest_first_and_filters_acknowledged_
 
 def test_a_row_shows_the_ticket_the_reason_and_who_was_told(staff: Staff) -> None:
     [escalation] = escalate(staff, 1, classification="major")
+    # A second row on the same page, different in every column the first is checked on: what the first
+    # row is asserted to show must come from the first row.
+    [other] = escalate(staff, 1, classification="minor", note="Call back at noon", category="billing")
     ticket = escalation.ticket
     page = client_for(staff.supervisor).get("/escalations/").content.decode()
-    assert f'<a href="/console/tickets/{ticket.number}/">{ticket.number}</a>' in page
-    assert ticket.customer.name in page
-    assert "Major" in page
-    assert "Network" in page
-    assert "Requested by staff" in page
-    assert (staff.supervisor.get_full_name() or staff.supervisor.username) in page
-    assert 'class="badge sla-badge sla-ok"' in page
-    assert selectors.ticket_url(ticket.number) == f"/console/tickets/{ticket.number}/"
+
+    row = by_id(page, f"escalation-{escalation.pk}")
+    row_cells = cells(row)
+    assert len(row_cells) == 10
+    assert row_cells[:9] == [
+        f"{ticket.number} {ticket.description}",
+        f"{ticket.customer.name} Regular",
+        "Major Network",
+        "Requested by staff Strategic",
+        T0_SHOWN,
+        shown_name(staff.supervisor),  # the level's supervisors: the only one there is
+        f"Received Customer Care · {shown_name(staff.agent)}",
+        # Major: resolution within 2 business days of Monday 09:00 WIB, i.e. Wednesday 09:00 WIB.
+        "On time · 04 Mar 02:00",
+        f"Acknowledge {ticket.number}",
+    ]
+    [link] = find_all(row, lambda element: element.name == "a")
+    assert (
+        attribute(link, "href") == selectors.ticket_url(ticket.number) == f"/console/tickets/{ticket.number}/"
+    )
+    [badge] = find_all(row, lambda element: "sla-badge" in (attribute(element, "class") or "").split())
+    # At risk after 75 % of its 18 business hours: 8 on Monday, then 5.5 on Tuesday (13:30 WIB).
+    assert (attribute(badge, "class"), attribute(badge, "data-due"), attribute(badge, "data-risk-at")) == (
+        "badge sla-badge sla-ok",
+        "2026-03-04T02:00:00+00:00",
+        "2026-03-03T06:30:00+00:00",
+    )
+    assert cells(by_id(page, f"escalation-{other.pk}"))[2:4] == [
+        "Minor Billing",
+        "Requested by staff Call back at noon",
+    ]
 
 
 # --- A fixed number of queries ---------------------------------------------------------------------------
@@ -210,15 +255,19 @@ BOARD_QUERIES = 8
 # --- Acknowledging -------------------------------------------------------------------------------------
 
 
-def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(staff: Staff, make_user: Any) -> None:
+def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(
+    staff: Staff, make_user: Any, clock: time_machine.Traveller
+) -> None:
     [escalation] = escalate(staff, 1)
     client = client_for(staff.supervisor)
+    clock.shift(dt.timedelta(minutes=7))
     response = client.post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith(f'<tr id="escalation-{escalation.pk}"')
     assert "<html" not in body
-    assert 'data-testid="acknowledged"' in body
+    [acknowledged] = by_testid(by_id(body, f"escalation-{escalation.pk}"), "acknowledged")
+    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at March 2, 2026, 2:07 a.m."
     # The tabs' open counts come along, swapped in out of band: nothing open is left at level 1.
     assert re.findall(r'id="open-count-(\d)"[^>]*hx-swap-oob="true">(\d+)<', body) == [
         ("1", "0"),
@@ -226,15 +275,26 @@ def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(staff: Staf
         ("3", "0"),
     ]
     escalation.refresh_from_db()
-    first = (escalation.acknowledged_at, escalation.acknowledged_by_id)
-    assert first[1] == staff.supervisor.pk
+    assert (escalation.acknowledged_at, escalation.acknowledged_by_id) == (
+        T0 + dt.timedelta(minutes=7),
+        staff.supervisor.pk,
+    )
 
     other = make_user("supervisor")
+    clock.shift(dt.timedelta(hours=1))
     response = client_for(other).post(f"/escalations/{escalation.pk}/acknowledge/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert "This escalation was already acknowledged." in response.content.decode()
+    row = by_id(response.content.decode(), f"escalation-{escalation.pk}")
+    assert [text(error) for error in by_testid(row, "row-error")] == [
+        "This escalation was already acknowledged."
+    ]
+    [acknowledged] = by_testid(row, "acknowledged")
+    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at March 2, 2026, 2:07 a.m."
     escalation.refresh_from_db()
-    assert (escalation.acknowledged_at, escalation.acknowledged_by_id) == first
+    assert (escalation.acknowledged_at, escalation.acknowledged_by_id) == (
+        T0 + dt.timedelta(minutes=7),
+        staff.supervisor.pk,
+    )
 
 
 def test_acknowledging_without_htmx_redirects_to_the_level_with_a_message(staff: Staff) -> None:
@@ -344,24 +404,25 @@ def test_a_director_may_not_reassign_and_is_told_so(staff: Staff) -> None:
 # --- The live board ------------------------------------------------------------------------------------
 
 
-def test_the_board_puts_breached_and_at_risk_tickets_in_their_columns_by_due_time(staff: Staff) -> None:
+def test_the_board_puts_breached_and_at_risk_tickets_in_their_columns_by_due_time(
+    staff: Staff, clock: time_machine.Traveller
+) -> None:
     service = ServiceFactory()
-    with time_machine.travel(T0, tick=False) as traveller:
-        very_late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=20))
-        late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=10))
-        risky = make_ticket(actor=staff.agent, service=service, now=T0)
-        assert risky.first_response_risk_at < risky.first_response_due
-        traveller.move_to(risky.first_response_risk_at + dt.timedelta(seconds=1))
-        fresh = make_ticket(actor=staff.agent, service=service, now=timezone.now())
-        response = client_for(staff.supervisor).get("/escalations/board/")
+    very_late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=20))
+    late = make_ticket(actor=staff.agent, service=service, now=T0 - dt.timedelta(days=10))
+    risky = make_ticket(actor=staff.agent, service=service, now=T0)
+    assert risky.first_response_risk_at < risky.first_response_due
+    clock.move_to(risky.first_response_risk_at + dt.timedelta(seconds=1))
+    fresh = make_ticket(actor=staff.agent, service=service, now=timezone.now())
+    response = client_for(staff.supervisor).get("/escalations/board/")
     breached, at_risk = response.context["breached"], response.context["at_risk"]
     assert [t.number for t in breached.tickets] == [very_late.number, late.number]
     assert [t.number for t in at_risk.tickets] == [risky.number]
     assert (breached.total, at_risk.total) == (2, 1)
     page = response.content.decode()
     assert fresh.number not in page
-    assert 'data-testid="breached-count">2<' in page
-    assert 'data-testid="at-risk-count">1<' in page
+    assert [text(count) for count in by_testid(page, "breached-count")] == ["2"]
+    assert [text(count) for count in by_testid(page, "at-risk-count")] == ["1"]
     assert f'href="/console/tickets/{risky.number}/"' in page
     assert 'hx-trigger="every 30s"' in page
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.utils import dateformat, timezone, translation
 
@@ -25,12 +24,6 @@ from tickets.models import Customer, Region, Stage, Ticket
 pytestmark = pytest.mark.django_db
 
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # The rate-limit counters live in the (per-process) cache; each test starts with none used.
-    cache.clear()
 
 
 @pytest.fixture

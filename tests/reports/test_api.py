@@ -86,7 +86,7 @@ def test_the_pdf_is_rendered_once_per_snapshot_and_language_and_without_a_cache_
 
     from reports import exports
 
-    cache.clear()
+    # The cache starts empty (tests/conftest.py), so the first download renders.
     rendered: list[str] = []
     real = exports.monthly_pdf
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -24,11 +23,6 @@ from tickets.models import Attachment, Customer, Service, Ticket, TicketMessage
 
 HTML = "<script>alert(1)</script><img src=x onerror=\"alert(2)\"> & &amp; 'quoted'"
 LIMIT = settings.HELPDESK["DESCRIPTION_MAX_LENGTH"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 @pytest.fixture

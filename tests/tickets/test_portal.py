@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,12 +26,6 @@ PHONE = "0812-3456-7890"
 E164 = "+6281234567890"
 # Headers that may differ between any two responses without telling anything about the ticket.
 VOLATILE_HEADERS = {"date", "x-request-id", "x-correlation-id"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # The throttles count in the cache; each test starts with none used.
-    cache.clear()
 
 
 @pytest.fixture

@@ -322,7 +322,9 @@ def _do_reject(
     kind = MessageKind.CUSTOMER if actor is None else MessageKind.NOTE
     text = reason or _("The customer says the problem is not solved.")
     change.message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=actor, body=text)
-    escalation = escalation_services.escalation_for_rejection(ticket=ticket, at=now, note=text)
+    escalation = escalation_services.escalation_for_rejection(
+        ticket=ticket, at=now, note=text, caller_saves_ticket=True
+    )
     change.fields.append("escalation_level")
     change.escalation_id = escalation.pk if escalation else None
 
@@ -377,7 +379,7 @@ def _do_escalate(
         raise InvalidInput(_("Choose level 1, 2 or 3."), fields={"level": [_("Choose level 1, 2 or 3.")]})
     note = clean_text(data.get("reason") or data.get("note"), field="reason", max_length=2000)
     escalation = escalation_services.escalation_manual(
-        ticket=ticket, level=level, note=note, actor=actor, at=now
+        ticket=ticket, level=level, note=note, actor=actor, at=now, caller_saves_ticket=True
     )
     change.escalation_id = escalation.pk
     change.fields.append("escalation_level")
