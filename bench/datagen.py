@@ -51,7 +51,7 @@ if str(ROOT) not in sys.path:
 NOTIFICATION_MODEL = "escalation.Notification"
 
 # Bumped whenever a data set changes, so that --keep never reuses data an older generator made.
-VERSION = 3
+VERSION = 4
 KINDS = ("sla", "month", "desk")
 
 CHUNK = 100_000  # tickets per INSERT statement
@@ -1807,7 +1807,7 @@ def desk_history(cursor: Any, params: dict[str, Any]) -> None:
         FROM ({steps}) AS h
         JOIN {T.ticket} t ON t.id = h.ticket_id
         CROSS JOIN LATERAL (SELECT CASE WHEN h.rank >= 0 THEN h.rank ELSE {at_rank} END AS k) AS f
-        LEFT JOIN bench_context c ON c.action = h.action AND c.user_id IS NOT DISTINCT FROM h.actor
+        LEFT JOIN bench_context c ON c.action = h.action AND COALESCE(c.user_id, 0) = COALESCE(h.actor, 0)
         ORDER BY h.ticket_id, h.at, f.k
         """,  # noqa: S608 (column names read from the catalogue, the rest constants)
         params,
@@ -1880,7 +1880,7 @@ def desk_sla_events(cursor: Any) -> None:
 def desk_notifications(cursor: Any, params: dict[str, Any]) -> None:
     """What the desk owed people for the past, as the watcher writes it (one email and one inbox entry
     per person, gathered per hour into a digest when there are several tickets): escalations to their
-    level's group, breaches to the ticket's holder; and the emails to customers of open and recent
+    level's group, warnings to whoever held the ticket then; and the emails to customers of open and recent
     tickets (received, reply, resolved, closed). Sent; the inbox entries older than a day read."""
     read = (
         "CASE WHEN ch.channel = 'inbox' AND (m.at < %(now)s - interval '1 day' OR random() < 0.5) "
@@ -1931,16 +1931,21 @@ def desk_notifications(cursor: Any, params: dict[str, Any]) -> None:
                CASE WHEN m.n = 1 THEN m.ticket_id END, NULL, m.at, m.at + interval '5 seconds',
                CASE WHEN ch.channel = 'email' THEN 1 ELSE 0 END, '', {read}
         FROM (
-            SELECT t.assignee_id AS user_id, u.email, e.target, e.kind, min(e.recorded_at) AS at,
-                   count(*) AS n, min(e.due) AS due,
-                   (array_agg(t.id ORDER BY e.due, t.id))[1] AS ticket_id,
-                   (array_agg(t.number ORDER BY e.due, t.id))[1] AS number,
-                   to_jsonb((array_agg(jsonb_build_object('number', t.number, 'due', e.due)
-                                       ORDER BY e.due, t.id))[1:50]) AS tickets
-            FROM {T.sla_event} e
-            JOIN {T.ticket} t ON t.id = e.ticket_id
-            JOIN {T.user} u ON u.id = t.assignee_id
-            GROUP BY t.assignee_id, u.email, e.target, e.kind, date_trunc('hour', e.recorded_at)
+            SELECT o.user_id, u.email, o.target, o.kind, min(o.recorded_at) AS at,
+                   count(*) AS n, min(o.due) AS due,
+                   (array_agg(o.ticket_id ORDER BY o.due, o.ticket_id))[1] AS ticket_id,
+                   (array_agg(o.number ORDER BY o.due, o.ticket_id))[1] AS number,
+                   to_jsonb((array_agg(jsonb_build_object('number', o.number, 'due', o.due)
+                                       ORDER BY o.due, o.ticket_id))[1:50]) AS tickets
+            FROM (
+                -- Who held the ticket then: before dispatch, whoever logged it.
+                SELECT e.*, t.number,
+                       CASE WHEN t.dispatched_at IS NULL OR e.recorded_at < t.dispatched_at
+                            THEN COALESCE(t.created_by_id, t.assignee_id) ELSE t.assignee_id END AS user_id
+                FROM {T.sla_event} e JOIN {T.ticket} t ON t.id = e.ticket_id
+            ) AS o
+            JOIN {T.user} u ON u.id = o.user_id
+            GROUP BY o.user_id, u.email, o.target, o.kind, date_trunc('hour', o.recorded_at)
         ) AS m
         CROSS JOIN (VALUES ('email'), ('inbox')) AS ch(channel)
         WHERE ch.channel = 'inbox' OR m.email <> ''
