@@ -56,7 +56,7 @@ def terms() -> dict[str, str]:
     """Search texts taken from the generated data, so that each finds what it should."""
     from tickets.models import Customer, Service, Ticket
 
-    ticket = Ticket.objects.order_by("id")[500_000:500_001].get()
+    ticket = Ticket.objects.order_by("id")[Ticket.objects.count() // 2]  # the 500,000th of 1,000,000
     customer = Customer.objects.order_by("id")[1234:1235].get()
     phone = customer.phone.removeprefix("+62")
     service = Service.objects.order_by("id")[4321:4322].get()
