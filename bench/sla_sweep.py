@@ -46,473 +46,31 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datagen
+
+ROOT = datagen.ROOT
+T = datagen.T
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla"
 RESULTS_PATH = ROOT / "bench" / "results" / "sla_sweep.json"
-# Written on tickets_ticket once the data are complete; --keep reuses only data this generator made.
-DATA_MARK = "sla_sweep bench data v2: {tickets} open tickets"
 
 TARGET_IDLE_SECONDS = 0.2
 TARGET_BREACH_SECONDS = 10.0
 TARGET_PEAK_MB = 300.0
 TARGET_RATIO = 50.0
 
-CHUNK = 100_000  # tickets per INSERT statement
-
-# Staff of the generated desk: (group, how many).
-STAFF = [
-    ("agent", 40),
-    ("support", 10),
-    ("supervisor", 4),
-    ("technician", 60),
-    ("manager", 2),
-    ("director", 1),
-    ("analyst", 2),
-]
-PHRASES = [
-    "Internet mati sejak pagi",
-    "Koneksi lambat pada jam sibuk",
-    "Tagihan bulan ini tidak sesuai",
-    "Link VPN ke kantor cabang putus",
-    "Packet loss tinggi ke data center",
-    "Tidak bisa login ke portal pelanggan",
-    "Sinyal wireless hilang-timbul",
-    "Layanan cloud hosting tidak bisa diakses",
-    "Permintaan perubahan paket belum diproses",
-    "Fiber putus setelah galian jalan",
-]
-SERVICE_KINDS = [
-    "dedicated_internet",
-    "broadband",
-    "vpn",
-    "fiber",
-    "tower",
-    "wireless",
-    "cloud_hosting",
-    "unified_communications",
-    "iot",
-]
-
 
 def log(message: str) -> None:
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    datagen.log(message)
 
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
 
 
-# --- Database ------------------------------------------------------------------------------------------
-
-
-def database_url(explicit: str | None) -> str:
-    url = explicit or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    name = urlparse(url).path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to use database {name!r}: its name must contain 'bench'")
-    return url
-
-
-def configure_environment(url: str) -> None:
-    """Settings for parent and children alike (children inherit the environment)."""
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings.base"
-    os.environ["DEBUG"] = "False"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    # The emails the sweep owes are enqueued after commit: keep them in the process, away from any real
-    # broker whose workers would look the ids up in another database.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["REDIS_URL"] = ""
-
-
-def _admin_connection(url: str) -> Any:
-    import psycopg2
-
-    parts = urlparse(url)
-    connection = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    connection.autocommit = True
-    return connection
-
-
-def database_exists(url: str) -> bool:
-    connection = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [urlparse(url).path.lstrip("/")])
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
-
-
-def recreate_database(url: str) -> None:
-    from psycopg2 import sql
-
-    name = sql.Identifier(urlparse(url).path.lstrip("/"))
-    connection = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    finally:
-        connection.close()
-
-
-def fetch_one(sql: str, params: Any = None) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-# --- Ticket numbers in SQL -----------------------------------------------------------------------------
-
-
-def scrambled_sql(seq: str) -> str:
-    """The affine scramble of `ticket_numbers.encode`, numeric so that no product overflows bigint."""
-    from helpdesk.lib import ticket_numbers as tn
-
-    return f"(mod(({seq})::numeric * {tn._MULTIPLIER} + {tn._OFFSET}, {tn.SPACE}))::bigint"
-
-
-def number_sql(scrambled: str) -> str:
-    """A SQL expression giving the ticket number of a scrambled value (base 32, then a Luhn mod-32 check
-    character as in `_luhn_check_symbol`: factor 2 on the last data digit, then alternating)."""
-    from helpdesk.lib import ticket_numbers as tn
-
-    digits = [f"((({scrambled}) >> {5 * (tn.DATA_LENGTH - 1 - k)}) & 31)" for k in range(tn.DATA_LENGTH)]
-    terms = [
-        f"(2 * {digit}) / 32 + mod(2 * {digit}, 32)" if position % 2 == 0 else digit
-        for position, digit in enumerate(reversed(digits))
-    ]
-    check = f"mod(32 - mod({' + '.join(terms)}, 32), 32)"
-    chars = [f"substr('{tn.ALPHABET}', ({d})::int + 1, 1)" for d in [*digits, check]]
-    return " || ".join([*chars[:4], "'-'", *chars[4:]])
-
-
-def check_number_sql(cursor: Any) -> int:
-    """Compare the SQL transcription with the Python encoder before any ticket is written."""
-    from helpdesk.lib import ticket_numbers
-
-    values = [1, 2, 31, 32, 999, 1000, 1001, 65_535, 1_000_000, 1_234_567, 33_554_431, 987_654_321]
-    values += list(range(1000, 3000, 7))
-    cursor.execute(
-        f"SELECT v, {number_sql(scrambled_sql('v'))} FROM unnest(%s::bigint[]) AS v",  # noqa: S608 (constants)
-        [values],
-    )
-    for value, number in cursor.fetchall():
-        if number != ticket_numbers.encode(value):
-            sys.exit(f"ticket number SQL disagrees with encode({value}): {number}")
-    return len(values)
-
-
-# --- Generation ----------------------------------------------------------------------------------------
-
-
-def generate(*, tickets: int, customers: int, now: dt.datetime) -> dict[str, float]:
-    """Staff, customers, services and `tickets` open tickets, all inside PostgreSQL, with every running
-    deadline and risk point after `now`."""
-    from django.db import connection
-
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        checked = check_number_sql(cursor)
-        log(f"ticket-number SQL matches helpdesk.lib.ticket_numbers.encode on {checked} values")
-        cursor.execute("SELECT id FROM tickets_region ORDER BY id")
-        regions = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT name, id FROM tickets_team")
-        teams = dict(cursor.fetchall())
-        cursor.execute("SELECT name, id FROM auth_group")
-        groups = dict(cursor.fetchall())
-
-        staff: dict[str, list[int]] = {}
-        for role, count in STAFF:
-            cursor.execute(
-                """
-                INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,
-                                       is_staff, is_active, date_joined)
-                SELECT '!', false, 'bench-' || %(role)s || '-' || g, initcap(%(role)s), g::text,
-                       'bench-' || %(role)s || g || '@nusantaratelekomindo.co.id', true, true, %(now)s
-                FROM generate_series(1, %(count)s) AS g
-                RETURNING id
-                """,
-                {"role": role, "count": count, "now": now},
-            )
-            staff[role] = sorted(row[0] for row in cursor.fetchall())
-            cursor.execute(
-                "INSERT INTO auth_user_groups (user_id, group_id) SELECT u, %s FROM unnest(%s::int[]) AS u",
-                [groups[role], staff[role]],
-            )
-        technicians = staff["technician"]
-        members = {
-            "Customer Care": staff["agent"][:34] + staff["supervisor"],
-            "Customer Experience": staff["agent"][34:],
-            "Network Operation": technicians[:45],
-            "Billing & Account": technicians[45:] + staff["support"],
-        }
-        for team, user_ids in members.items():
-            cursor.execute(
-                "INSERT INTO tickets_team_members (team_id, user_id) SELECT %s, u FROM unnest(%s::int[]) u",
-                [teams[team], user_ids],
-            )
-
-        cursor.execute(
-            """
-            INSERT INTO tickets_customer (name, email, phone, tier, created_at, region_id)
-            SELECT 'Pelanggan ' || g, 'pelanggan' || g || '@example.co.id', '+6281' || lpad(g::text, 9, '0'),
-                   CASE WHEN random() < 0.1 THEN 'high_value' ELSE 'regular' END,
-                   %(now)s - random() * interval '730 days',
-                   (%(regions)s::bigint[])[1 + floor(random() * %(nregions)s)::int]
-            FROM generate_series(1, %(n)s) AS g
-            """,
-            {"now": now, "regions": regions, "nregions": len(regions), "n": customers},
-        )
-        cursor.execute("SELECT min(id) FROM tickets_customer")
-        (customer_min,) = cursor.fetchone()
-        services = customers * 3 // 2
-        cursor.execute(
-            """
-            INSERT INTO tickets_service (kind, reference, status, billing_status, overdue_amount,
-                                         customer_id, region_id)
-            SELECT (%(kinds)s::text[])[1 + floor(s.r_kind * %(nkinds)s)::int],
-                   'SVC-' || lpad(s.g::text, 9, '0'),
-                   CASE WHEN s.r_status < 0.95 THEN 'active' WHEN s.r_status < 0.98 THEN 'outage'
-                        ELSE 'suspended' END,
-                   CASE WHEN s.r_bill < 0.9 THEN 'paid' ELSE 'overdue' END,
-                   CASE WHEN s.r_bill < 0.9 THEN 0 ELSE round((50000 + s.r_amount * 2000000)::numeric, 2) END,
-                   %(cmin)s + mod(s.g - 1, %(customers)s),
-                   (%(regions)s::bigint[])[1 + floor(s.r_region * %(nregions)s)::int]
-            FROM (SELECT g, random() AS r_kind, random() AS r_status, random() AS r_bill,
-                         random() AS r_amount, random() AS r_region
-                  FROM generate_series(1, %(n)s) AS g OFFSET 0) AS s
-            """,
-            {
-                "kinds": SERVICE_KINDS,
-                "nkinds": len(SERVICE_KINDS),
-                "cmin": customer_min,
-                "customers": customers,
-                "regions": regions,
-                "nregions": len(regions),
-                "n": services,
-            },
-        )
-        cursor.execute("SELECT min(id) FROM tickets_service")
-        (service_min,) = cursor.fetchone()
-        timings["reference_data_s"] = time.perf_counter() - started
-        log(f"{sum(count for _, count in STAFF)} staff, {customers:,} customers, {services:,} services")
-
-        # Bulk load as a restore would do it: plain secondary indexes (the search text's trigram one
-        # above all) are dropped and rebuilt once from their own definitions; the partial SLA indexes
-        # stay as the migrations made them. The triggers on tickets are off only while the rows are
-        # written; the history's "created" rows and the search text are then written in bulk.
-        cursor.execute(
-            """
-            SELECT c.relname, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-            WHERE i.indrelid IN ('tickets_ticket'::regclass, 'tickets_ticketsearch'::regclass)
-              AND i.indpred IS NULL
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-            ORDER BY c.relname
-            """
-        )
-        index_definitions = cursor.fetchall()
-        started = time.perf_counter()
-        cursor.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER USER")
-        try:
-            for name, _definition in index_definitions:
-                cursor.execute(f'DROP INDEX "{name}"')
-            params = {
-                "now": now,
-                "spread": 3 * 86400,
-                "services": services,
-                "smin": service_min,
-                "customers": customers,
-                "cmin": customer_min,
-                "phrases": PHRASES,
-                "nphrases": len(PHRASES),
-                "agents": staff["agent"],
-                "nagents": len(staff["agent"]),
-                "net_techs": members["Network Operation"],
-                "nnet": len(members["Network Operation"]),
-                "bill_techs": technicians[45:],
-                "nbill": len(technicians[45:]),
-                "care_team": teams["Customer Care"],
-                "net_team": teams["Network Operation"],
-                "bill_team": teams["Billing & Account"],
-            }
-            insert = ticket_insert_sql()
-            for low in range(1, tickets + 1, CHUNK):
-                cursor.execute(insert, {**params, "lo": low, "hi": min(low + CHUNK - 1, tickets)})
-                log(f"tickets {min(low + CHUNK - 1, tickets):,}/{tickets:,}")
-            timings["tickets_insert_s"] = time.perf_counter() - started
-
-            started = time.perf_counter()
-            cursor.execute(
-                """
-                SELECT column_name FROM information_schema.columns
-                WHERE table_name = 'tickets_tickethistory' AND column_name NOT LIKE 'pgh\\_%%'
-                ORDER BY ordinal_position
-                """
-            )
-            columns = ", ".join(f'"{row[0]}"' for row in cursor.fetchall())
-            cursor.execute(
-                f"""
-                INSERT INTO tickets_tickethistory (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id,
-                                                   {columns})
-                SELECT created_at, 'created', id, NULL, {columns} FROM tickets_ticket
-                """  # noqa: S608 (column names read from the catalogue)
-            )
-            timings["history_insert_s"] = time.perf_counter() - started
-            log("history 'created' rows written")
-
-            # The search text the trigger on tickets (off for the load) writes for each new ticket.
-            started = time.perf_counter()
-            cursor.execute(
-                """
-                INSERT INTO tickets_ticketsearch (ticket_id, text)
-                SELECT id, concat_ws(' ', description, contact_email, contact_phone) FROM tickets_ticket
-                """
-            )
-            timings["search_text_insert_s"] = time.perf_counter() - started
-            log("search text rows written")
-
-            started = time.perf_counter()
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-            for name, definition in index_definitions:
-                cursor.execute(definition)
-                log(f"index {name} rebuilt")
-            cursor.execute("RESET maintenance_work_mem")
-            timings["indexes_s"] = time.perf_counter() - started
-        finally:
-            cursor.execute("ALTER TABLE tickets_ticket ENABLE TRIGGER USER")
-        cursor.execute(
-            """
-            SELECT count(*) FILTER (WHERE tgenabled = 'O'), count(*)
-            FROM pg_trigger WHERE tgrelid = 'tickets_ticket'::regclass AND NOT tgisinternal
-            """
-        )
-        enabled, total = cursor.fetchone()
-        if enabled != total:
-            sys.exit(f"only {enabled}/{total} user triggers on tickets_ticket enabled again")
-        log(f"{enabled}/{total} user triggers on tickets_ticket enabled again")
-
-        started = time.perf_counter()
-        cursor.execute("VACUUM ANALYZE")
-        timings["vacuum_analyze_s"] = time.perf_counter() - started
-        cursor.execute(f"COMMENT ON TABLE tickets_ticket IS '{DATA_MARK.format(tickets=tickets)}'")
-        log("VACUUM ANALYZE done")
-    return timings
-
-
-def ticket_insert_sql() -> str:
-    """One chunk (`lo`..`hi`) of open tickets. The randoms are drawn once per row in the inner query
-    (OFFSET 0 keeps the planner from flattening it, which would draw them again at each use).
-
-    Owners follow `ticket_create` and the dispatch action: every ticket starts in Customer Care, held by
-    the agent who logged it (nobody holds a portal complaint); dispatch moves it to its category's team
-    and usually to one of its technicians, else the team holds it unassigned."""
-    return f"""
-    INSERT INTO tickets_ticket (
-        number, category, classification, channel, description, incident_at, reported_at, created_at,
-        updated_at, stage, paused, paused_at, public_exposure, contact_email, contact_phone,
-        service_status_checked, billing_checked, verified_service_status, verified_billing_status,
-        verified_at, dispatched_at, first_response_due, first_response_risk_at, first_responded_at,
-        response_sla, resolution_due, resolution_risk_at, resolution_sla, stage_due, stage_sla,
-        resolved_at, first_resolved_at, confirmed_at, closed_at, close_reason, close_note,
-        rejection_count, escalation_level, assignee_id, created_by_id, customer_id, duplicate_of_id,
-        rca_id, service_id, team_id)
-    SELECT
-        {number_sql("x.scrambled")},
-        x.category, x.classification, x.channel,
-        (%(phrases)s::text[])[1 + floor(x.r_desc * %(nphrases)s)::int] || ' (ref ' || x.g || ')',
-        x.reported_at - x.r_incident * interval '6 hours',
-        x.reported_at, x.reported_at, x.reported_at,
-        x.stage, x.paused,
-        CASE WHEN x.paused THEN x.reported_at + (%(now)s - x.reported_at) * 0.9 END,
-        x.r_public < 0.01, '', '',
-        x.stage <> 'received', x.stage <> 'received',
-        CASE WHEN x.stage <> 'received' THEN 'active' ELSE '' END,
-        CASE WHEN x.stage <> 'received' THEN 'paid' ELSE '' END,
-        CASE WHEN x.stage <> 'received' THEN x.reported_at + (%(now)s - x.reported_at) * 0.3 END,
-        CASE WHEN x.stage = 'dispatched' THEN x.reported_at + (%(now)s - x.reported_at) * 0.6 END,
-        -- Response clock: still running (due after now) or already met by a reply.
-        CASE WHEN x.response_running THEN %(now)s + x.response_left
-             ELSE x.reported_at + interval '4 hours' END,
-        CASE WHEN x.response_running THEN %(now)s + x.response_left * 0.75
-             ELSE x.reported_at + interval '3 hours' END,
-        CASE WHEN x.response_running THEN NULL
-             ELSE x.reported_at + LEAST((%(now)s - x.reported_at) * 0.2, interval '3 hours') END,
-        CASE WHEN x.response_running THEN 'ok' ELSE 'met' END,
-        %(now)s + x.resolution_left,
-        %(now)s + x.resolution_left * 0.75,
-        'ok',
-        CASE WHEN x.stage = 'dispatched' THEN LEAST(%(now)s + x.stage_left, %(now)s + x.resolution_left)
-             ELSE %(now)s + x.stage_left END,
-        'ok',
-        NULL, NULL, NULL, NULL, '', '', 0, 0,
-        CASE
-            WHEN x.stage = 'dispatched' AND x.r_assign < 0.85 THEN
-                CASE WHEN x.category IN ('network', 'service')
-                     THEN (%(net_techs)s::int[])[1 + floor(x.r_pick * %(nnet)s)::int]
-                     ELSE (%(bill_techs)s::int[])[1 + floor(x.r_pick * %(nbill)s)::int] END
-            WHEN x.stage = 'dispatched' THEN NULL
-            ELSE x.logged_by
-        END,
-        x.logged_by,
-        CASE WHEN x.has_service THEN %(cmin)s + mod(x.service_offset, %(customers)s)
-             ELSE %(cmin)s + x.customer_offset END,
-        NULL, NULL,
-        CASE WHEN x.has_service THEN %(smin)s + x.service_offset END,
-        CASE WHEN x.stage <> 'dispatched' THEN %(care_team)s
-             WHEN x.category IN ('network', 'service') THEN %(net_team)s
-             ELSE %(bill_team)s END
-    FROM (
-        SELECT r.*,
-               CASE WHEN r.r_stage < 0.35 THEN 'received' WHEN r.r_stage < 0.60 THEN 'verified'
-                    ELSE 'dispatched' END AS stage,
-               CASE WHEN r.r_cat < 0.45 THEN 'network' WHEN r.r_cat < 0.65 THEN 'billing'
-                    WHEN r.r_cat < 0.75 THEN 'account' ELSE 'service' END AS category,
-               -- Received complaints are often not classified yet (escalation treats them as minor).
-               CASE WHEN r.r_stage < 0.35 AND r.r_unclassified < 0.6 THEN ''
-                    WHEN r.r_cls < 0.1 THEN 'critical' WHEN r.r_cls < 0.4 THEN 'major'
-                    ELSE 'minor' END AS classification,
-               -- The channel mix of bench/monthly_report.py.
-               CASE WHEN r.r_channel < 0.35 THEN 'phone' WHEN r.r_channel < 0.55 THEN 'email'
-                    WHEN r.r_channel < 0.75 THEN 'portal' WHEN r.r_channel < 0.80 THEN 'walk_in'
-                    WHEN r.r_channel < 0.85 THEN 'social' ELSE 'whatsapp' END AS channel,
-               CASE WHEN r.r_channel NOT BETWEEN 0.55 AND 0.75
-                    THEN (%(agents)s::int[])[1 + floor(r.r_agent * %(nagents)s)::int] END AS logged_by,
-               r.r_stage < 0.35 OR (r.r_stage < 0.60 AND r.r_resp < 0.3) OR r.r_resp < 0.1
-                   AS response_running,
-               r.r_pause < 0.03 AS paused
-        FROM (
-            SELECT g, {scrambled_sql("nextval('ticket_number_seq')")} AS scrambled,
-                   random() AS r_stage, random() AS r_cat, random() AS r_cls, random() AS r_unclassified,
-                   random() AS r_channel, random() AS r_agent, random() AS r_assign, random() AS r_pick,
-                   random() AS r_resp, random() AS r_pause, random() AS r_public, random() AS r_incident,
-                   random() AS r_desc,
-                   %(now)s - (60 + random() * %(spread)s) * interval '1 second' AS reported_at,
-                   floor(random() * %(services)s)::bigint AS service_offset,
-                   random() < 0.8 AS has_service,
-                   floor(random() * %(customers)s)::bigint AS customer_offset,
-                   interval '5 minutes' + random() * interval '8 hours' AS response_left,
-                   interval '1 hour' + random() * interval '5 days' AS resolution_left,
-                   interval '10 minutes' + random() * interval '2 days' AS stage_left
-            FROM generate_series(%(lo)s, %(hi)s) AS g
-            OFFSET 0
-        ) AS r
-    ) AS x
-    """  # noqa: S608 (the only interpolations are built from module constants)
+fetch_one = datagen.fetch_one
 
 
 # --- State between measurements ------------------------------------------------------------------------
@@ -520,7 +78,7 @@ def ticket_insert_sql() -> str:
 
 def bench_now() -> dt.datetime:
     """The bench's clock T: one minute after the last report, so it is the same on every --keep run."""
-    (latest,) = fetch_one("SELECT max(reported_at) FROM tickets_ticket")
+    (latest,) = fetch_one(f"SELECT max(reported_at) FROM {T.ticket}")  # noqa: S608
     return latest.replace(microsecond=0) + dt.timedelta(minutes=1, seconds=1)
 
 
@@ -531,15 +89,15 @@ def restore_nothing_due(now: dt.datetime) -> int:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE tickets_ticket
+            f"""
+            UPDATE {T.ticket}
             SET response_sla = 'ok',
                 first_response_due = %(now)s + interval '2 hours' + mod(id, 3600) * interval '1 second',
                 first_response_risk_at = %(now)s + interval '1 hour' + mod(id, 3600) * interval '1 second'
             WHERE stage IN ('received', 'verified', 'dispatched') AND first_responded_at IS NULL
               AND (response_sla IN ('at_risk', 'breached') OR first_response_due <= %(now)s
                    OR first_response_risk_at <= %(now)s)
-            """,
+            """,  # noqa: S608
             {"now": now},
         )
         return cursor.rowcount
@@ -555,7 +113,7 @@ def due_counts(now: dt.datetime) -> dict[str, int]:
         "resolution_risk": "resolution_sla = 'ok' AND NOT paused AND resolution_risk_at <= %s",
     }
     return {
-        name: fetch_one(f"SELECT count(*) FROM tickets_ticket WHERE {where}", [now])[0]  # noqa: S608
+        name: fetch_one(f"SELECT count(*) FROM {T.ticket} WHERE {where}", [now])[0]  # noqa: S608
         for name, where in checks.items()
     }
 
@@ -566,15 +124,15 @@ def pick_fresh_tickets(count: int) -> list[int]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT id FROM tickets_ticket t
+            f"""
+            SELECT id FROM {T.ticket} t
             WHERE t.response_sla = 'ok' AND NOT t.paused AND t.first_responded_at IS NULL
               AND t.stage IN ('received', 'verified', 'dispatched')
-              AND NOT EXISTS (SELECT 1 FROM sla_slaevent e WHERE e.ticket_id = t.id)
-              AND NOT EXISTS (SELECT 1 FROM escalation_escalation e WHERE e.ticket_id = t.id)
+              AND NOT EXISTS (SELECT 1 FROM {T.sla_event} e WHERE e.ticket_id = t.id)
+              AND NOT EXISTS (SELECT 1 FROM {T.escalation} e WHERE e.ticket_id = t.id)
             ORDER BY random()
             LIMIT %s
-            """,
+            """,  # noqa: S608
             [count],
         )
         ids = [row[0] for row in cursor.fetchall()]
@@ -589,30 +147,31 @@ def push_response_due(ids: list[int], now: dt.datetime, *, earliest: int, latest
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE tickets_ticket t
+            f"""
+            UPDATE {T.ticket} t
             SET response_sla = 'ok', first_response_due = v.due,
                 first_response_risk_at = v.due - interval '1 hour'
             FROM (SELECT id, %(now)s - (%(earliest)s + random() * (%(latest)s - %(earliest)s))
                                          * interval '1 minute' AS due
                   FROM unnest(%(ids)s::bigint[]) AS id) AS v
             WHERE t.id = v.id
-            """,
+            """,  # noqa: S608
             {"now": now, "ids": ids, "earliest": earliest, "latest": latest},
         )
         return cursor.rowcount
 
 
+# The tables a sweep writes (attributes of datagen.T: their names come from the models).
 TABLES = {
-    "SLA events": "sla_slaevent",
-    "escalations": "escalation_escalation",
-    "notifications": "notifications_notification",
-    "ticket history": "tickets_tickethistory",
+    "SLA events": "sla_event",
+    "escalations": "escalation",
+    "notifications": "notification",
+    "ticket history": "history",
 }
 
 
 def table_counts() -> dict[str, int]:
-    return {name: fetch_one(f"SELECT count(*) FROM {table}")[0] for name, table in TABLES.items()}  # noqa: S608
+    return {name: datagen.table_rows(getattr(T, table)) for name, table in TABLES.items()}
 
 
 def environment_facts() -> dict[str, Any]:
@@ -628,8 +187,8 @@ def environment_facts() -> dict[str, Any]:
     ):
         facts[setting] = fetch_one(f"SHOW {setting}")[0]
     facts["ticket_table"], facts["ticket_table_with_indexes"] = fetch_one(
-        "SELECT pg_size_pretty(pg_relation_size('tickets_ticket')),"
-        " pg_size_pretty(pg_total_relation_size('tickets_ticket'))"
+        f"SELECT pg_size_pretty(pg_relation_size('{T.ticket}')),"
+        f" pg_size_pretty(pg_total_relation_size('{T.ticket}'))"
     )
     return facts
 
@@ -709,6 +268,8 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
     from sla.models import SlaEvent
     from tickets.models import OPEN_STAGES, Ticket
 
+    Notification = datagen.notification_model()
+    email, inbox = "email", "inbox"  # the outbox's two channels
     connection.ensure_connection()
     users = get_user_model().objects.filter(is_active=True)
     tickets = Ticket.objects.filter(stage__in=OPEN_STAGES).select_related("assignee").order_by("id")
@@ -816,18 +377,18 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
                 context = {k: v for k, v in items[0][1].items() if k in ("target", "kind", "level", "reason")}
                 context |= {"count": len(items), "tickets": listed[:DIGEST_LIST]}
                 key = f"naive-digest:{template}:{items[0][0].pk}:{what}:{person.pk}"
-            for channel in (NotificationChannel.EMAIL, NotificationChannel.INBOX):
-                if channel == NotificationChannel.EMAIL and not person.email:
+            for channel in (email, inbox):
+                if channel == email and not person.email:
                     continue
                 Notification.objects.create(
                     channel=channel,
                     recipient=person,
-                    email=person.email if channel == NotificationChannel.EMAIL else "",
+                    email=person.email if channel == email else "",
                     template=template,
                     context=context,
                     ticket=ticket,
                     dedupe_key=f"{key}:{channel}",
-                    sent_at=now if channel == NotificationChannel.INBOX else None,
+                    sent_at=now if channel == inbox else None,
                 )
         save_seconds += time.perf_counter() - mail_started
     return {
@@ -905,20 +466,20 @@ def check_breach_round(checks: Checks, sweep: dict[str, Any], chosen: list[int],
         "breach sweep: SQL statements = SweepResult.statements", first["queries"], first["statements"]
     )
     (breached, breached_chosen) = fetch_one(
-        "SELECT count(*), count(*) FILTER (WHERE id = ANY(%s)) FROM tickets_ticket"
+        f"SELECT count(*), count(*) FILTER (WHERE id = ANY(%s)) FROM {T.ticket}"  # noqa: S608
         " WHERE response_sla = 'breached'",
         [chosen],
     )
     checks.expect("tickets stored response-breached (all)", breached, breaches)
     checks.expect("tickets stored response-breached (the chosen ones)", breached_chosen, breaches)
     (events,) = fetch_one(
-        "SELECT count(*) FROM sla_slaevent"
+        f"SELECT count(*) FROM {T.sla_event}"  # noqa: S608
         " WHERE ticket_id = ANY(%s) AND target = 'response' AND kind = 'breached'",
         [chosen],
     )
     checks.expect("SlaEvent rows (response, breached) for the chosen tickets", events, breaches)
     (escalated,) = fetch_one(
-        "SELECT count(*) FROM escalation_escalation WHERE ticket_id = ANY(%s) AND reason = 'response_breach'",
+        f"SELECT count(*) FROM {T.escalation} WHERE ticket_id = ANY(%s) AND reason = 'response_breach'",  # noqa: S608
         [chosen],
     )
     checks.expect("escalation rows for the chosen tickets", escalated, breaches)
@@ -1091,33 +652,16 @@ def parse_args() -> argparse.Namespace:
 
 
 def prepare_data(url: str, args: argparse.Namespace) -> dict[str, float] | str:
-    """Reuse the data (--keep, same generator and count) or recreate, migrate and generate them."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
-    if args.keep and database_exists(url):
-        call_command("migrate", verbosity=0)
-        (mark,) = fetch_one("SELECT obj_description('tickets_ticket'::regclass, 'pg_class')")
-        if mark == DATA_MARK.format(tickets=args.tickets):
-            print("--keep: reusing the generated data", flush=True)
-            return "reused (--keep)"
-        print(f"--keep: the database holds other data ({mark!r}); regenerating", flush=True)
-        connections.close_all()
-    recreate_database(url)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    timings["migrate_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    timings |= generate(tickets=args.tickets, customers=args.customers, now=now)
-    timings["generate_s"] = time.perf_counter() - started
-    print(
-        f"generated in {timings['generate_s']:.0f} s: {json.dumps({k: round(v) for k, v in timings.items()})}"
+    """Reuse the data (--keep, same generator, count and customers) or recreate, migrate and generate
+    them (bench/datagen.py, kind "sla")."""
+    datagen.setup(url)
+    generation = datagen.prepare(
+        url, kind="sla", tickets=args.tickets, keep=args.keep, customers=args.customers
     )
+    if generation.reused:
+        return "reused (--keep)"
+    timings = generation.timings
+    print(f"generated in {timings['total_s']:.0f} s: {json.dumps({k: round(v) for k, v in timings.items()})}")
     return timings
 
 
@@ -1126,8 +670,8 @@ def main() -> None:
     if args.child:
         child_main(args)
         return
-    url = database_url(args.database_url)
-    configure_environment(url)
+    url = datagen.database_url(args.database_url, DEFAULT_DATABASE_URL)
+    datagen.configure_environment(url)
     load_start = [round(x, 2) for x in os.getloadavg()]
     print(f"SLA sweep bench on {urlparse(url).path.lstrip('/')} ({args.tickets:,} tickets)", flush=True)
     generation = prepare_data(url, args)
@@ -1145,11 +689,11 @@ def main() -> None:
         from django.db import connection
 
         with connection.cursor() as cursor:
-            for table in ("tickets_ticket", *TABLES.values()):
+            for table in (T.ticket, *(getattr(T, name) for name in TABLES.values())):
                 cursor.execute(f"VACUUM ANALYZE {table}")
         log("VACUUM ANALYZE of the tables the sweep writes")
     (open_tickets,) = fetch_one(
-        "SELECT count(*) FROM tickets_ticket WHERE stage IN ('received', 'verified', 'dispatched')"
+        f"SELECT count(*) FROM {T.ticket} WHERE stage IN ('received', 'verified', 'dispatched')"  # noqa: S608
     )
     environment = environment_facts()
 

@@ -25,7 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sla_sweep as sweep_bench  # the bench next door owns the data and its settings
+import datagen
+import sla_sweep as sweep_bench  # the bench next door generates the data (kind "sla") and owns its clock
 
 
 def or_across_joins(text: str) -> Any:
@@ -55,7 +56,7 @@ def terms() -> dict[str, str]:
     """Search texts taken from the generated data, so that each finds what it should."""
     from tickets.models import Customer, Service, Ticket
 
-    ticket = Ticket.objects.order_by("id")[500_000:500_001].get()
+    ticket = Ticket.objects.order_by("id")[Ticket.objects.count() // 2]  # the 500,000th of 1,000,000
     customer = Customer.objects.order_by("id")[1234:1235].get()
     phone = customer.phone.removeprefix("+62")
     service = Service.objects.order_by("id")[4321:4322].get()
@@ -67,7 +68,7 @@ def terms() -> dict[str, str]:
         "service reference": service.reference,
         # Descriptions are "<phrase> (ref <n>)": the reference picks one ticket, a phrase a tenth of them.
         "words of one ticket's description": ticket.description.rsplit("(", 1)[-1],
-        "words in a tenth of the descriptions": sweep_bench.PHRASES[-1].split(" ", 2)[-1],
+        "words in a tenth of the descriptions": datagen.PHRASES[-1].split(" ", 2)[-1],
         "two letters": "ab",
         "nothing matches": "tidak ada yang cocok",
     }
@@ -89,13 +90,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per search (median; default 5)")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    url = sweep_bench.database_url(args.database_url)
-    if not sweep_bench.database_exists(url):
+    url = datagen.database_url(args.database_url, sweep_bench.DEFAULT_DATABASE_URL)
+    if not datagen.database_exists(url):
         sys.exit("no bench data: run bench/sla_sweep.py first")
-    sweep_bench.configure_environment(url)
-    import django
-
-    django.setup()
+    datagen.setup(url)
+    mark = datagen.read_mark()
+    if not mark or mark.get("kind") != "sla":
+        sys.exit(f"{datagen.database_name(url)} holds {datagen.describe(mark)}: run bench/sla_sweep.py first")
     from django.contrib.auth import get_user_model
 
     from tickets.models import Ticket
