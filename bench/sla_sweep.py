@@ -263,7 +263,6 @@ def child_naive(now: dt.datetime, sample: int) -> dict[str, Any]:
     from escalation.models import Escalation, EscalationRule
     from escalation.services import LEVEL_ROLE
     from helpdesk.lib.roles import Role
-    from notifications.models import Notification, NotificationChannel
     from notifications.outbox import DIGEST_LIST
     from sla.models import SlaEvent
     from tickets.models import OPEN_STAGES, Ticket

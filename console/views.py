@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
+from helpdesk.lib import keyset
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
 from helpdesk.lib.roles import Role, has_role, is_staff_member
@@ -56,6 +56,7 @@ QUEUE_TAB_LABELS = {
     "all": gettext_lazy("All"),
 }
 QUEUE_ORDERINGS = [
+    ("next_due", gettext_lazy("Most urgent first")),
     ("resolution_due", gettext_lazy("Resolution due")),
     ("first_response_due", gettext_lazy("First response due")),
     ("-reported_at", gettext_lazy("Newest reported")),
@@ -114,7 +115,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params["tab"] = tab
     if params.get("ordering") not in {value for value, _label in QUEUE_ORDERINGS}:
-        params["ordering"] = "resolution_due"
+        params["ordering"] = QUEUE_ORDERINGS[0][0]
     search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
     sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
     base = selectors.queue_tickets(
@@ -128,7 +129,15 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
         base = base.exclude(stage=Stage.CLOSED)
     filter_params = params.copy()
-    for name in ("tab", "search", "page", "sla_clock", *(("sla_state",) if sla_clock else ())):
+    for name in (
+        "tab",
+        "search",
+        "page",
+        "after",
+        "ordering",
+        "sla_clock",
+        *(("sla_state",) if sla_clock else ()),
+    ):
         filter_params.pop(name, None)
     for name in [name for name, values in filter_params.lists() if not any(values)]:
         filter_params.pop(name)  # "Any" in a select posts an empty value
@@ -141,16 +150,26 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
             filter_params.pop(name, None)
         filterset = TicketFilter(filter_params, queryset=base)
     tickets = filterset.qs
-    tickets = tickets.order_by(*tickets.query.order_by, "id")
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A page is read from an index and starts after the last row of the one before (helpdesk.lib.keyset);
+    # the count stops at 10,000.
+    page = keyset.keyset_page(
+        tickets,
+        ordering=keyset.Ordering.parse(str(params.get("ordering"))),
+        cursor=request.GET.get("after"),
+        size=PAGE_SIZE,
+    )
+    count, more = keyset.capped_count(tickets)
     query = params.copy()
     query.pop("page", None)
+    query.pop("after", None)
     context = {
         "tab": tab,
         "tabs": [(key, QUEUE_TAB_LABELS[key]) for key in tabs],
         "ignored": ignored,
         "page": page,
-        "tickets": list(page.object_list),
+        "count": count,
+        "count_is_capped": more,
+        "tickets": page.rows,
         "query": query.urlencode(),
         "refresh_query": params.urlencode(),
         "stages": Stage.choices,

@@ -30,8 +30,9 @@ def _judged(state_column: str, due_column: str, at: str) -> str:
 def resolved_set_sql(*, ticket: str, at: str = "%(at)s", stage_due: str = "%(stage_due)s") -> str:
     """The SET list of `sla.services.sla_resolved` followed by `sla_stage_entered` for the resolved stage:
     the fix stops both clocks (the response clock judged by the fix itself when nobody replied first), the
-    confirmation target starts (`stage_due`, an SQL expression), and a pause waiting for the customer
-    ends (its row is closed by `pauses_end_sql`)."""
+    confirmation target starts (`stage_due`, an SQL expression), a pause waiting for the customer ends
+    (its row is closed by `pauses_end_sql`), and no clock runs any more (`%(no_running_clock)s`: pass
+    helpdesk.lib.vocabulary.NO_RUNNING_CLOCK)."""
     t = ticket
     response = _judged(f"{t}.response_sla", f"{t}.first_response_due", at)
     resolution = _judged(f"{t}.resolution_sla", f"{t}.resolution_due", at)
@@ -45,7 +46,8 @@ def resolved_set_sql(*, ticket: str, at: str = "%(at)s", stage_due: str = "%(sta
         stage_due = {stage_due},
         stage_sla = '{SlaState.OK.value}',
         paused = false,
-        paused_at = NULL
+        paused_at = NULL,
+        next_due = %(no_running_clock)s
     """
 
 

@@ -12,7 +12,7 @@ import holidays
 from django.conf import settings
 from django.db import transaction
 
-from helpdesk.lib.vocabulary import RUNNING_SLA_STATES, SlaState, Stage
+from helpdesk.lib.vocabulary import NO_RUNNING_CLOCK, RUNNING_SLA_STATES, SlaState, Stage
 from sla import clock
 from sla.config import config_changed
 from sla.models import PublicHoliday, SlaPause
@@ -67,6 +67,26 @@ def _schedule(ticket: Ticket, start: dt.datetime, timed: TimedTarget) -> tuple[d
     return _replay_pauses(ticket, due, timed), _replay_pauses(ticket, risk, timed)
 
 
+def next_running_due(ticket: Ticket) -> dt.datetime:
+    """The nearest deadline of a clock still running (what "most urgent first" sorts by): the first
+    response's while nobody has answered, the resolution's until the fix. A ticket waiting for the
+    customer, or whose clocks have both stopped (met or missed), has none: NO_RUNNING_CLOCK."""
+    if ticket.paused:
+        return NO_RUNNING_CLOCK
+    dues = []
+    if ticket.response_sla in RUNNING_SLA_STATES and ticket.first_response_due is not None:
+        dues.append(ticket.first_response_due)
+    if ticket.resolution_sla in RUNNING_SLA_STATES and ticket.resolution_due is not None:
+        dues.append(ticket.resolution_due)
+    return min(dues, default=NO_RUNNING_CLOCK)
+
+
+def _with_next_due(ticket: Ticket, changed: list[str]) -> list[str]:
+    """`changed`, and the ticket's `next_due` brought in step with its clocks."""
+    ticket.next_due = next_running_due(ticket)
+    return [*changed, "next_due"]
+
+
 def sla_start(ticket: Ticket, *, now: dt.datetime) -> list[str]:
     """A new ticket: both clocks start at the report time (SPEC §6); the verification target at receipt.
     The ticket learns the zone it lives in."""
@@ -80,7 +100,9 @@ def sla_start(ticket: Ticket, *, now: dt.datetime) -> list[str]:
     )
     ticket.response_sla = SlaState.OK
     ticket.resolution_sla = SlaState.OK
-    return ["time_zone", *RESPONSE_FIELDS, *RESOLUTION_FIELDS, *sla_stage_entered(ticket, now)]
+    return _with_next_due(
+        ticket, ["time_zone", *RESPONSE_FIELDS, *RESOLUTION_FIELDS, *sla_stage_entered(ticket, now)]
+    )
 
 
 def sla_reclassified(ticket: Ticket) -> list[str]:
@@ -102,7 +124,7 @@ def sla_reclassified(ticket: Ticket) -> list[str]:
         changed += RESOLUTION_FIELDS
     if ticket.stage == Stage.DISPATCHED:
         changed += _cap_stage_due(ticket)
-    return changed
+    return _with_next_due(ticket, changed)
 
 
 def sla_paused(ticket: Ticket, *, at: dt.datetime, actor_id: int | None) -> list[str]:
@@ -110,7 +132,7 @@ def sla_paused(ticket: Ticket, *, at: dt.datetime, actor_id: int | None) -> list
     SlaPause.objects.create(ticket=ticket, started_at=at, started_by_id=actor_id)
     ticket.paused = True
     ticket.paused_at = at
-    return ["paused", "paused_at"]
+    return _with_next_due(ticket, ["paused", "paused_at"])
 
 
 def sla_resumed(ticket: Ticket, *, at: dt.datetime, actor_id: int | None) -> list[str]:
@@ -150,7 +172,7 @@ def sla_resumed(ticket: Ticket, *, at: dt.datetime, actor_id: int | None) -> lis
             ticket.stage_due, started, at, timed.clock if timed else clock.TwentyFourSeven()
         )
         changed.append("stage_due")
-    return changed
+    return _with_next_due(ticket, changed)
 
 
 def sla_first_response(ticket: Ticket, *, at: dt.datetime) -> list[str]:
@@ -161,7 +183,7 @@ def sla_first_response(ticket: Ticket, *, at: dt.datetime) -> list[str]:
     if ticket.response_sla in RUNNING_SLA_STATES:
         due = ticket.first_response_due
         ticket.response_sla = SlaState.MET if due is not None and at <= due else SlaState.MISSED
-    return ["first_responded_at", "response_sla"]
+    return _with_next_due(ticket, ["first_responded_at", "response_sla"])
 
 
 def _cap_stage_due(ticket: Ticket) -> list[str]:
@@ -207,20 +229,20 @@ def sla_resolved(ticket: Ticket, *, at: dt.datetime) -> list[str]:
         ticket.first_resolved_at = at
     changed = ["resolved_at", "first_resolved_at"]
     changed += _stop(ticket, at=at, response=ticket.first_responded_at is None, resolution=True)
-    return changed
+    return _with_next_due(ticket, changed)
 
 
 def sla_reopened(ticket: Ticket, *, at: dt.datetime) -> list[str]:
     """A rejected fix: the resolution clock runs again against the original deadline."""
     ticket.resolved_at = None
     ticket.resolution_sla = SlaState.OK
-    return ["resolved_at", "resolution_sla"]
+    return _with_next_due(ticket, ["resolved_at", "resolution_sla"])
 
 
 def sla_closed(ticket: Ticket, *, at: dt.datetime) -> list[str]:
     """Closing stops whatever still runs (a duplicate or invalid complaint closed early)."""
     ticket.stage_due = None
-    return ["stage_due", *_stop(ticket, at=at, response=True, resolution=True)]
+    return _with_next_due(ticket, ["stage_due", *_stop(ticket, at=at, response=True, resolution=True)])
 
 
 def holidays_refresh(*, years: list[int]) -> int:

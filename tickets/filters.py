@@ -30,15 +30,7 @@ class TicketFilter(django_filters.FilterSet):
     paused = django_filters.BooleanFilter()
     public_exposure = django_filters.BooleanFilter()
     search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX, label=_("Search"))
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            ("reported_at", "reported_at"),
-            ("first_response_due", "first_response_due"),
-            ("resolution_due", "resolution_due"),
-            ("stage_due", "stage_due"),
-            ("escalation_level", "escalation_level"),
-        )
-    )
+    # Sorting is the pagination's (`?ordering=`, helpdesk.lib.api.Pagination): a page is read from an index.
 
     class Meta:
         model = Ticket

@@ -23,6 +23,7 @@ from helpdesk.lib.roles import Role
 # The shared vocabulary lives below every app (helpdesk.lib.vocabulary); it is re-exported here, where
 # callers have always found it.
 from helpdesk.lib.vocabulary import (  # noqa: F401
+    NO_RUNNING_CLOCK,
     OPEN_STAGES,
     RUNNING_SLA_STATES,
     Classification,
@@ -639,6 +640,9 @@ class Ticket(models.Model):
     # ok until the watcher finds the current stage's target passed (then breached); reset on each stage.
     stage_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.OK)
 
+    # The nearest deadline of a running clock (NO_RUNNING_CLOCK when none runs), kept by the SLA services
+    # whenever a clock starts, stops, pauses or moves: the queue's "most urgent first" walks an index on it.
+    next_due = models.DateTimeField(_("next deadline"), default=NO_RUNNING_CLOCK)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     first_resolved_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -702,6 +706,34 @@ class Ticket(models.Model):
             ),
             models.Index(
                 fields=["duplicate_of"], name="ticket_duplicate_of", condition=Q(duplicate_of__isnull=False)
+            ),
+            # The console's queue and the API's list (issue 15): what is not closed, walked in the order of
+            # each sort and tab, so that a page is read from an index and stops at its last row.
+            models.Index(
+                fields=["next_due", "id"], name="ticket_open_next_due", condition=~Q(stage="closed")
+            ),
+            models.Index(
+                fields=["team", "next_due", "id"],
+                name="ticket_open_team_next_due",
+                condition=~Q(stage="closed"),
+            ),
+            models.Index(
+                fields=["assignee", "next_due", "id"],
+                name="ticket_open_assignee_next_due",
+                condition=~Q(stage="closed"),
+            ),
+            models.Index(
+                fields=["reported_at", "id"], name="ticket_open_reported", condition=~Q(stage="closed")
+            ),
+            models.Index(
+                fields=["resolution_due", "id"],
+                name="ticket_open_resolution_due",
+                condition=~Q(stage="closed"),
+            ),
+            models.Index(
+                fields=["first_response_due", "id"],
+                name="ticket_open_response_due",
+                condition=~Q(stage="closed"),
             ),
             # The SLA watcher's sweeps: only running clocks, only tickets not paused.
             models.Index(

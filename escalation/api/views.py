@@ -49,6 +49,8 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = EscalationSerializer
     filterset_class = EscalationFilter
 
+    orderings = ["-raised_at", "raised_at"]
+
     def get_queryset(self) -> QuerySet[Any]:
         return escalations_visible(viewer=self.request.user)
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
+from helpdesk.lib import keyset
 from helpdesk.lib.roles import is_staff_member
 
 
@@ -26,9 +30,98 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
+class Pagination(BasePagination):
+    """Keyset pagination for every list of the staff API (helpdesk.lib.keyset): `?cursor=` from the
+    previous page's `next` link, `?page_size=` up to 200, and `?ordering=` among the list's own sorts
+    (the view's `orderings`, default its first). `count` is exact up to 10,000; past that it stays at
+    10,000 and `count_is_exact` is false (no COUNT over the whole table on every request)."""
+
+    page_size = 50
     max_page_size = 200
+    cursor_query_param = "cursor"
+
+    def _page_size(self, request: Any) -> int:
+        raw = str(request.query_params.get("page_size", "")).strip()
+        if raw.isascii() and raw.isdigit():
+            return max(1, min(int(raw), self.max_page_size))
+        return self.page_size
+
+    @staticmethod
+    def orderings_of(view: Any) -> list[str]:
+        return list(getattr(view, "orderings", None) or ["-pk"])
+
+    def _ordering(self, request: Any, view: Any) -> keyset.Ordering:
+        allowed = self.orderings_of(view)
+        chosen = str(request.query_params.get("ordering", "") or allowed[0])
+        if chosen not in allowed:
+            message = str(_("Sort by one of: %(allowed)s.") % {"allowed": ", ".join(allowed)})
+            raise ValidationError({"ordering": [message]})
+        return keyset.Ordering.parse(chosen)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        self.request = request
+        ordering = self._ordering(request, view)
+        self.count, self.more = keyset.capped_count(queryset)
+        self.page = keyset.keyset_page(
+            queryset,
+            ordering=ordering,
+            cursor=request.query_params.get(self.cursor_query_param),
+            size=self._page_size(request),
+        )
+        return self.page.rows
+
+    def get_next_link(self) -> str | None:
+        if self.page.next_cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self.page.next_cursor)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_is_exact": not self.more,
+                "next": self.get_next_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "count_is_exact", "next", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "exact up to 10,000"},
+                "count_is_exact": {"type": "boolean"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the page starts: the `next` link of the page before.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": "Rows per page (at most 200).",
+                "schema": {"type": "integer"},
+            },
+            {
+                "name": "ordering",
+                "required": False,
+                "in": "query",
+                "description": "Sort; a minus sign means descending.",
+                "schema": {"type": "string", "enum": self.orderings_of(view)},
+            },
+        ]
 
 
 class IsStaffMember(permissions.BasePermission):

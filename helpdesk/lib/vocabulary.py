@@ -6,6 +6,8 @@ app that sits above them; `tickets.models` re-exports them, so callers keep writ
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +51,11 @@ class SlaState(models.TextChoices):
 
 # A clock still counting (the two others have stopped: met or missed).
 RUNNING_SLA_STATES = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
+
+# The `next_due` of a ticket none of whose clocks runs (stopped, or waiting for the customer): later than
+# any deadline, so "most urgent first" puts it last, and never NULL, so a page of the queue can start
+# after any ticket (keyset pagination compares (next_due, id) pairs). Never shown.
+NO_RUNNING_CLOCK = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class EscalationReason(models.TextChoices):

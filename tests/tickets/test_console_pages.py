@@ -22,7 +22,7 @@ from reports.models import RootCauseAnalysis, SatisfactionRating
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, advance, ticket_in
 from tickets import services
-from tickets.models import Customer, Region, Service, Stage, Ticket, TicketMessage
+from tickets.models import NO_RUNNING_CLOCK, Customer, Region, Service, Stage, Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -333,7 +333,7 @@ def test_the_search_finds_the_contact_given_with_a_ticket_and_its_text_follows_t
     assert found("baru@ruko") == [ticket.number]
 
 
-def test_the_queue_sorts_by_resolution_due_first_response_due_or_reported_time(staff: Staff) -> None:
+def test_the_queue_sorts_by_urgency_resolution_due_first_response_due_or_reported_time(staff: Staff) -> None:
     now = timezone.now()
     # Critical, 5 minutes ago: response due in 25 min, resolution in under 8 hours.
     critical = make_ticket(
@@ -346,12 +346,14 @@ def test_the_queue_sorts_by_resolution_due_first_response_due_or_reported_time(s
     def order(ordering: str) -> list[str]:
         return numbers_in(client.get("/console/", {"tab": "all", "ordering": ordering}))
 
-    assert numbers_in(client.get("/console/?tab=all")) == [critical.number, major.number]  # the default
+    # The default: the nearest running deadline first (the major's reply is due sooner).
+    assert numbers_in(client.get("/console/?tab=all")) == [major.number, critical.number]
+    assert order("next_due") == [major.number, critical.number]
     assert order("resolution_due") == [critical.number, major.number]
     assert order("first_response_due") == [major.number, critical.number]
     assert order("reported_at") == [major.number, critical.number]
     assert order("-reported_at") == [critical.number, major.number]
-    assert order("nonsense") == [critical.number, major.number]
+    assert order("nonsense") == [major.number, critical.number]
 
 
 def test_filters_that_make_no_sense_are_ignored_and_said(staff: Staff) -> None:
@@ -390,11 +392,14 @@ def test_the_queue_runs_the_same_queries_at_10_and_100_rows(
     with django_assert_num_queries(QUEUE_QUERIES):
         response = client.get("/console/?tab=all&ordering=resolution_due")
     assert len(response.context["tickets"]) == min(rows, 50)
-    assert response.context["page"].paginator.count == rows
+    assert (response.context["count"], response.context["count_is_capped"]) == (rows, False)
     if rows > 50:
-        second = client.get("/console/?tab=all&page=2")
+        cursor = response.context["page"].next_cursor
+        with django_assert_num_queries(QUEUE_QUERIES):
+            second = client.get(f"/console/?tab=all&ordering=resolution_due&after={cursor}")
         assert len(second.context["tickets"]) == rows - 50
         assert not set(numbers_in(second)) & set(numbers_in(response))
+        assert second.context["page"].next_cursor is None
 
 
 # session, user, roles, unread count (navigation), teams with membership, count, page
@@ -967,3 +972,67 @@ def test_html_typed_into_a_complaint_shows_as_text_on_every_console_page(staff: 
     assert pages["ticket"].content.decode().count(XSS_ESCAPED) >= 2  # the description and the note
     assert XSS_NAME_ESCAPED in pages["lookup"].content.decode()
     assert XSS_ESCAPED in pages["inbox"].content.decode()
+
+
+# --- The queue at scale (issue 15): the nearest running deadline first, pages by cursor -------------------
+
+
+def test_most_urgent_first_is_the_nearest_running_deadline_not_a_stopped_or_paused_clock(
+    staff: Staff,
+) -> None:
+    now = timezone.now()
+    # A resolved ticket whose deadlines were near (its clocks stopped at the fix) and a paused one whose
+    # response would be due in a minute: neither sorts above a ticket whose reply is due in 20 minutes.
+    resolved = ticket_in(
+        Stage.RESOLVED, staff, classification="critical", reported_at=now - dt.timedelta(minutes=29)
+    )
+    paused = make_ticket(
+        actor=staff.agent, classification="critical", reported_at=now - dt.timedelta(minutes=29)
+    )
+    services.ticket_act(ticket=paused, actor=staff.agent, action="pause", data={"reason": "Router photo"})
+    soon = make_ticket(
+        actor=staff.agent, classification="critical", reported_at=now - dt.timedelta(minutes=10)
+    )
+    later = make_ticket(actor=staff.agent, reported_at=now)  # minor: reply due in two hours
+    resolved.refresh_from_db()
+    paused.refresh_from_db()
+    assert (resolved.next_due, paused.next_due) == (NO_RUNNING_CLOCK, NO_RUNNING_CLOCK)
+    assert soon.next_due == soon.first_response_due == soon.reported_at + dt.timedelta(minutes=30)
+    listed = numbers_in(client_for(staff.agent).get("/console/?tab=all"))
+    assert listed[:2] == [soon.number, later.number]
+    assert set(listed[2:]) == {resolved.number, paused.number}
+    # Resuming gives the paused ticket its deadline back (moved on by the pause).
+    services.ticket_act(ticket=paused, actor=staff.agent, action="resume")
+    paused.refresh_from_db()
+    assert paused.next_due == paused.first_response_due < later.next_due
+
+
+def test_the_next_page_by_cursor_has_no_duplicates_and_no_gaps_while_tickets_arrive(staff: Staff) -> None:
+    now = timezone.now()
+    first_batch = [
+        make_ticket(actor=staff.agent, reported_at=now - dt.timedelta(minutes=100 - index))
+        for index in range(60)
+    ]
+    client = client_for(staff.agent)
+    page_one = client.get("/console/?tab=all&ordering=reported_at")
+    # Complaints keep arriving between the two pages: newer than everything listed, and some the same minute.
+    arriving = [make_ticket(actor=staff.agent, reported_at=now) for _ in range(5)]
+    cursor = page_one.context["page"].next_cursor
+    page_two = client.get(f"/console/?tab=all&ordering=reported_at&after={cursor}")
+    one, two = numbers_in(page_one), numbers_in(page_two)
+    assert len(one) == 50 and not set(one) & set(two)
+    assert one + two == [t.number for t in first_batch] + [
+        t.number for t in sorted(arriving, key=lambda t: t.pk)
+    ]
+    # A cursor that is not ours starts from the first page instead of failing.
+    assert numbers_in(client.get("/console/?tab=all&ordering=reported_at&after=%%%garbage")) == one
+
+
+def test_the_count_stops_at_ten_thousand(staff: Staff, monkeypatch: Any) -> None:
+    from helpdesk.lib import keyset
+
+    monkeypatch.setattr(keyset, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_ticket(actor=staff.agent)
+    html = client_for(staff.agent).get("/console/?tab=all").content.decode()
+    assert "More than 3 tickets" in html

@@ -68,6 +68,7 @@ class CustomerViewSet(
     """Customers; created by front-office staff."""
 
     queryset = Customer.objects.select_related("region").order_by("id")
+    orderings = ["pk"]
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilter
 
@@ -86,6 +87,7 @@ class ServiceViewSet(
     """Customers' service subscriptions."""
 
     queryset = Service.objects.select_related("region", "customer").order_by("id")
+    orderings = ["pk"]
     serializer_class = s.ServiceSerializer
     filterset_class = ServiceFilter
 
@@ -132,6 +134,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = s.TicketSerializer
     filterset_class = TicketFilter
+    # The sorts a page can be read from an index in (helpdesk.lib.api.Pagination); newest first by default.
+    orderings = ["-reported_at", "reported_at", "next_due", "first_response_due", "resolution_due"]
     lookup_field = "number"
     lookup_value_regex = "[^/]+"
 

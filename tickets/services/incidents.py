@@ -34,6 +34,7 @@ from sla import selectors as sla_selectors
 from sla.sweep import JIT_OFF, history_columns, skip_history_trigger
 from tickets import selectors
 from tickets.models import (
+    NO_RUNNING_CLOCK,
     OPEN_STAGES,
     Incident,
     IncidentSubscription,
@@ -467,6 +468,7 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
                 "now": timezone.now(),
                 "confirm_by": confirm_by.isoformat(),
                 "stage_dues": stage_dues,
+                "no_running_clock": NO_RUNNING_CLOCK,
                 "context_id": context_id,
                 "metadata": json.dumps(metadata),
             },
