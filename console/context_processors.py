@@ -40,10 +40,7 @@ class NavItem:
     label: str
     active: bool
     badge: int = 0
-
-
-def _unread_count(user: Any) -> int:
-    return inbox_unread_count(user=user)
+    badge_is_capped: bool = False
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -61,8 +58,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             except NoReverseMatch:  # a page not mounted in this deployment
                 continue
             active = path == url if url == "/" else path.startswith(url)
-            badge = _unread_count(user) if name == "console:inbox" else 0
-            items.append(NavItem(url=url, label=str(label), active=active, badge=badge))
+            badge, capped = (0, False)
+            if name == "console:inbox" and user is not None:
+                badge, capped = inbox_unread_count(user=user)
+            items.append(
+                NavItem(url=url, label=str(label), active=active, badge=badge, badge_is_capped=capped)
+            )
         # Only the most specific match is the current page: /console/inbox/ is the inbox, not the queue.
         current = max((item.url for item in items if item.active), key=len, default=None)
         items = [replace(item, active=item.url == current) for item in items]

@@ -60,12 +60,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         show = selectors.SHOW_OPEN
     viewer = signed_in_user(request)
     counts = selectors.open_counts(viewer=viewer)
-    rows = selectors.escalation_queue(viewer=viewer, level=level, show=show, now=timezone.now())
+    page = selectors.escalation_queue(
+        viewer=viewer, level=level, show=show, now=timezone.now(), cursor=request.GET.get("after")
+    )
     context: dict[str, Any] = {
         "level": level,
         "level_label": Level(level).label,
         "tabs": [
-            {"value": value, "label": label, "count": counts[value], "url": _queue_url(value, show)}
+            {
+                "value": value,
+                "label": label,
+                "count": counts[value][0],
+                "count_is_capped": counts[value][1],
+                "url": _queue_url(value, show),
+            }
             for value, label in Level.choices
         ],
         "show": show,
@@ -74,7 +82,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             (selectors.SHOW_ACKNOWLEDGED, _("Acknowledged")),
             (selectors.SHOW_ALL, _("All")),
         ],
-        "escalations": rows,
+        "escalations": page.rows,
+        "page": page,
+        "page_url": _queue_url(level, show),
         **selectors.reassign_choices(),
     }
     return render(request, "console/escalations/queue.html", context)
@@ -101,7 +111,10 @@ def _row_response(
     # The tabs' open counts change with an acknowledgement or a move to another level: htmx swaps these
     # badges in by their ids (out of band) along with the row.
     counts = selectors.open_counts(viewer=viewer)
-    tabs = [{"value": value, "count": counts[value]} for value in Level.values]
+    tabs = [
+        {"value": value, "count": counts[value][0], "count_is_capped": counts[value][1]}
+        for value in Level.values
+    ]
     response.content += render_to_string(
         "console/escalations/queue.html#open-counts", {"tabs": tabs}, request=request
     ).encode()

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Prefetch, Q, When
+from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
 
 from escalation.models import Escalation, Level
 from escalation.selectors import escalations_visible
+from helpdesk.lib import keyset
 from helpdesk.lib.roles import Role, roles_of
-from sla.selectors import clock_state_q, sla_state_q
+from sla.selectors import sla_state_q
 from tickets.models import ACTIONS, Action, SlaState, Stage, Team, Ticket
 from tickets.selectors import staff_choices, ticket_list
 
@@ -89,21 +90,36 @@ def _decorate(rows: list[Escalation], viewer: AbstractBaseUser) -> list[Escalati
     return rows
 
 
+# How each view of a level's queue is read: from the partial index of open escalations (oldest waiting
+# first), or by acknowledgement or raising time, newest first (helpdesk.lib.keyset; escalation indexes).
+QUEUE_ORDERINGS = {
+    SHOW_OPEN: keyset.Ordering("raised_at"),
+    SHOW_ACKNOWLEDGED: keyset.Ordering("acknowledged_at", descending=True),
+    SHOW_ALL: keyset.Ordering("raised_at", descending=True),
+}
+QUEUE_PAGE = 50
+
+
 def escalation_queue(
-    *, viewer: AbstractBaseUser, level: int, show: str = SHOW_OPEN, now: dt.datetime
-) -> list[Escalation]:
-    """The escalations of one level, each ticket carrying its SLA states as of `now`. `show`: "open"
-    (unacknowledged, oldest first), "acknowledged" (latest acknowledgement first) or "all" (the open
-    ones first, oldest first, then the acknowledged ones)."""
+    *,
+    viewer: AbstractBaseUser,
+    level: int,
+    show: str = SHOW_OPEN,
+    now: dt.datetime,
+    cursor: str | None = None,
+    size: int = QUEUE_PAGE,
+) -> keyset.Page[Escalation]:
+    """One page of the escalations of one level, each ticket carrying its SLA states as of `now`. `show`:
+    "open" (unacknowledged, oldest first), "acknowledged" (latest acknowledgement first) or "all" (latest
+    raised first). A mass outage leaves tens of thousands open: a page is `size` rows read from an index."""
     queryset = _escalations(viewer=viewer, now=now).filter(level=level)
     if show == SHOW_ACKNOWLEDGED:
-        queryset = queryset.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")
-    elif show == SHOW_ALL:
-        done = ExpressionWrapper(Q(acknowledged_at__isnull=False), output_field=BooleanField())
-        queryset = queryset.order_by(done.asc(), "raised_at", "id")
-    else:
-        queryset = queryset.filter(acknowledged_at__isnull=True).order_by("raised_at", "id")
-    return _decorate(list(queryset), viewer)
+        queryset = queryset.filter(acknowledged_at__isnull=False)
+    elif show == SHOW_OPEN:
+        queryset = queryset.filter(acknowledged_at__isnull=True)
+    page = keyset.keyset_page(queryset, ordering=QUEUE_ORDERINGS[show], cursor=cursor, size=size)
+    _decorate(page.rows, viewer)
+    return page
 
 
 def escalation_row(*, viewer: AbstractBaseUser, escalation_id: int, now: dt.datetime) -> Escalation | None:
@@ -112,17 +128,11 @@ def escalation_row(*, viewer: AbstractBaseUser, escalation_id: int, now: dt.date
     return rows[0] if rows else None
 
 
-def open_counts(*, viewer: AbstractBaseUser) -> dict[int, int]:
-    rows = (
-        escalations_visible(viewer=viewer)
-        .filter(acknowledged_at__isnull=True)
-        .order_by()
-        .values("level")
-        .annotate(count=Count("id"))
-    )
-    counts = {int(level): 0 for level in Level.values}
-    counts.update({row["level"]: row["count"] for row in rows})
-    return counts
+def open_counts(*, viewer: AbstractBaseUser) -> dict[int, tuple[int, bool]]:
+    """Per level, how many escalations await acknowledgement — counted up to helpdesk.lib.keyset's cap
+    (one query, from the partial index of open ones) — and whether there are more."""
+    open_ones = escalations_visible(viewer=viewer).filter(acknowledged_at__isnull=True)
+    return keyset.capped_counts({int(level): open_ones.filter(level=level) for level in Level.values})
 
 
 def reassign_choices() -> dict[str, list[Any]]:
@@ -134,6 +144,7 @@ def reassign_choices() -> dict[str, list[Any]]:
 class BoardColumn:
     tickets: Sequence[Ticket]
     total: int
+    total_is_capped: bool
 
     @property
     def more(self) -> int:
@@ -143,21 +154,19 @@ class BoardColumn:
 def live_board(
     *, viewer: AbstractBaseUser, now: dt.datetime, limit: int = BOARD_LIMIT
 ) -> dict[str, BoardColumn]:
-    """Open tickets whose response or resolution clock is breached, and (apart) those at risk, each
-    column by the due time of the clock in that state, soonest (most overdue) first, at most `limit`."""
+    """Open tickets whose response or resolution clock is breached, and (apart) those at risk, most
+    urgent first (the nearest running deadline: the most overdue first among the breached), at most
+    `limit` of each, read from the index on `next_due`; each column's count stops at helpdesk.lib.keyset's
+    cap."""
     base = ticket_list(viewer=viewer, now=now).exclude(stage=Stage.CLOSED)
+    breached = base.filter(sla_state_q(SlaState.BREACHED, now))
+    # An at-risk clock is not yet due: the index is entered at now, past every breached ticket.
+    at_risk = base.filter(next_due__gt=now).filter(sla_state_q(SlaState.AT_RISK, now))
     columns = {}
-    for name, state in (("breached", SlaState.BREACHED), ("at_risk", SlaState.AT_RISK)):
-        queryset = base.filter(sla_state_q(state, now))
-        due_at = Case(
-            When(clock_state_q("response", state, now), then=F("first_response_due")),
-            default=F("resolution_due"),
-        )
-        ordered = queryset.annotate(board_due_at=due_at).order_by(
-            F("board_due_at").asc(nulls_last=True), "id"
-        )
-        tickets = list(ordered[:limit])
+    for name, queryset in (("breached", breached), ("at_risk", at_risk)):
+        tickets = list(queryset.order_by("next_due", "id")[:limit])
         for ticket in tickets:
             ticket.url = ticket_url(ticket.number)  # type: ignore[attr-defined]
-        columns[name] = BoardColumn(tickets=tickets, total=queryset.count())
+        total, capped = keyset.capped_count(queryset)
+        columns[name] = BoardColumn(tickets=tickets, total=total, total_is_capped=capped)
     return columns

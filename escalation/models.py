@@ -130,6 +130,13 @@ class Escalation(models.Model):
             models.Index(
                 fields=["level", "raised_at"], name="escalation_open_queue", condition=Q(acknowledged_at=None)
             ),
+            # The queue's other views, a page at a time (console.selectors.QUEUE_ORDERINGS).
+            models.Index(fields=["level", "raised_at", "id"], name="escalation_level_raised"),
+            models.Index(
+                fields=["level", "acknowledged_at", "id"],
+                name="escalation_acknowledged_queue",
+                condition=Q(acknowledged_at__isnull=False),
+            ),
             models.Index(
                 fields=["raised_by"], name="escalation_raised_by", condition=Q(raised_by__isnull=False)
             ),

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib.zones import head_office_zone_name
+
+# Whether an inbox entry has been read, as the inbox's index and its queries spell it.
+IS_READ = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
 
 
 class NotificationChannel(models.TextChoices):
@@ -58,7 +61,16 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["created_at"], name="notification_unsent", condition=Q(sent_at=None)),
-            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+            # A person's inbox, unread first, newest first (notifications.selectors), read a page at a time
+            # however many entries years of digests leave.
+            models.Index(
+                F("recipient"),
+                F("channel"),
+                IS_READ,
+                F("created_at").desc(),
+                F("id").desc(),
+                name="notification_inbox_page",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F
 
-from notifications.models import Notification, NotificationChannel
+from helpdesk.lib.keyset import capped_count
+from notifications.models import IS_READ, Notification, NotificationChannel
 from notifications.rendering import render_notification
 
 
@@ -23,7 +23,8 @@ def inbox_for(*, user: AbstractBaseUser, limit: int = 100) -> list[InboxItem]:
     rows = (
         Notification.objects.filter(recipient_id=user.pk, channel=NotificationChannel.INBOX)
         .select_related("ticket")
-        .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")[:limit]
+        .alias(is_read=IS_READ)
+        .order_by("is_read", "-created_at", "-id")[:limit]
     )
     items = []
     for row in rows:
@@ -32,8 +33,16 @@ def inbox_for(*, user: AbstractBaseUser, limit: int = 100) -> list[InboxItem]:
     return items
 
 
-def inbox_unread_count(*, user: AbstractBaseUser) -> int:
-    """How many of the person's inbox notifications are unread (the navigation's badge)."""
-    return Notification.objects.filter(
-        recipient_id=user.pk, channel=NotificationChannel.INBOX, read_at__isnull=True
-    ).count()
+# The navigation's badge says "99+" beyond this.
+UNREAD_SHOWN = 99
+
+
+def inbox_unread_count(*, user: AbstractBaseUser) -> tuple[int, bool]:
+    """How many of the person's inbox notifications are unread, counted up to UNREAD_SHOWN (the
+    navigation's badge, on every page), and whether there are more."""
+    unread = (
+        Notification.objects.filter(recipient_id=user.pk, channel=NotificationChannel.INBOX)
+        .alias(is_read=IS_READ)
+        .filter(is_read=False)
+    )
+    return capped_count(unread, cap=UNREAD_SHOWN)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sla.selectors import SLA_FILTER_STATES, sla_state_q
 from tickets.models import Category, Channel, Classification, Customer, Service, Stage, Ticket
-from tickets.selectors import SEARCH_MAX, ticket_search_q
+from tickets.selectors import SEARCH_MAX, customer_match_q, ticket_search_q
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -57,16 +57,9 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["tier"]
 
     def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        text = value.strip()
-        if not text:
-            return queryset
-        digits = "".join(ch for ch in text if ch.isdigit())
-        condition = (
-            Q(name__icontains=text) | Q(email__icontains=text.lower()) | Q(services__reference__iexact=text)
-        )
-        if len(digits) >= 6:
-            condition |= Q(phone__endswith=digits[-9:])
-        return queryset.filter(condition).distinct()
+        """The console look-up's match (`tickets.selectors.customer_match_q`), answered from indexes."""
+        text = " ".join(value.replace("\x00", "").split())
+        return queryset.filter(customer_match_q(text)) if text else queryset
 
     def filter_email(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         return queryset.filter(email=value.strip().lower())

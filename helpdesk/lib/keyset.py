@@ -12,14 +12,16 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 M = TypeVar("M", bound=Model)
+K = TypeVar("K")
 
 # Counting a list stops here: beyond it a page says "10,000+" (an exact COUNT over hundreds of thousands of
 # rows on every request is what makes large helpdesks slow).
@@ -126,3 +128,23 @@ def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, 
     cap = COUNT_CAP if cap is None else cap
     found = queryset.order_by().values("pk")[: cap + 1].count()
     return min(found, cap), found > cap
+
+
+def capped_counts(querysets: Mapping[K, QuerySet[Any]], cap: int | None = None) -> dict[K, tuple[int, bool]]:
+    """`capped_count` of several lists in one query (the tabs of a page): {key: (count, more)}."""
+    cap = COUNT_CAP if cap is None else cap
+    if not querysets:
+        return {}
+    parts: list[str] = []
+    params: list[Any] = []
+    alias = "default"
+    for queryset in querysets.values():
+        limited = queryset.order_by().values("pk")[: cap + 1]
+        sql, part_params = limited.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS counted)")  # noqa: S608
+        params.extend(part_params)
+        alias = queryset.db
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {key: (min(found, cap), found > cap) for key, found in zip(querysets, row, strict=True)}
