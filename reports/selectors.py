@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from escalation.models import Escalation
+from helpdesk.lib import keyset
 from helpdesk.lib.roles import Role, has_role
 from reports import recap
 from reports.models import (
@@ -39,7 +40,7 @@ from reports.models import (
     SurveyCampaign,
 )
 from sla.selectors import clock_state_q
-from tickets.models import SlaState, Ticket
+from tickets.models import SlaState, Stage, Ticket
 
 # Who reads the recap and the overview (SPEC §1, §9).
 REPORT_READERS = (Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR)
@@ -108,28 +109,34 @@ def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
         raise ValueError(period)
     now = now or timezone.now()
     start, end = period_bounds(period, now)
-    open_tickets = Ticket.objects.filter(closed_at__isnull=True)
+    # Every figure is counted over an index range: what is open now (the partial indexes on tickets not
+    # closed), or what happened in the period (the indexes on each moment) — never the whole history.
+    open_tickets = Ticket.objects.exclude(stage=Stage.CLOSED)
     breached_now = clock_state_q("response", SlaState.BREACHED, now) | clock_state_q(
         "resolution", SlaState.BREACHED, now
     )
-    by_stage = dict(open_tickets.values_list("stage").annotate(n=Count("id")).order_by())
-    by_classification = dict(open_tickets.values_list("classification").annotate(n=Count("id")).order_by())
-    window = Q(reported_at__gte=start, reported_at__lt=end)
-    flow = Ticket.objects.aggregate(
-        reported=Count("id", filter=window),
-        first_resolved=Count("id", filter=Q(first_resolved_at__gte=start, first_resolved_at__lt=end)),
-        closed=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-        open_breached=Count("id", filter=Q(closed_at__isnull=True) & breached_now),
-        response_breaches=Count(
-            "id",
-            filter=Q(first_response_due__gte=start, first_response_due__lt=end)
-            & (Q(response_sla=SlaState.MISSED) | clock_state_q("response", SlaState.BREACHED, now)),
-        ),
-        resolution_breaches=Count(
-            "id",
-            filter=Q(resolution_due__gte=start, resolution_due__lt=end)
-            & (Q(resolution_sla=SlaState.MISSED) | clock_state_q("resolution", SlaState.BREACHED, now)),
-        ),
+    by_stage: dict[str, int] = {}
+    by_classification: dict[str, int] = {}
+    for stage, classification, n in (
+        open_tickets.values_list("stage", "classification").annotate(n=Count("id")).order_by()
+    ):
+        by_stage[stage] = by_stage.get(stage, 0) + n
+        by_classification[classification] = by_classification.get(classification, 0) + n
+    flow = keyset.exact_counts(
+        {
+            "reported": Ticket.objects.filter(reported_at__gte=start, reported_at__lt=end),
+            "first_resolved": Ticket.objects.filter(first_resolved_at__gte=start, first_resolved_at__lt=end),
+            "closed": Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end),
+            "open_breached": open_tickets.filter(breached_now),
+            "response_breaches": Ticket.objects.filter(
+                Q(first_response_due__gte=start, first_response_due__lt=end)
+                & (Q(response_sla=SlaState.MISSED) | clock_state_q("response", SlaState.BREACHED, now))
+            ),
+            "resolution_breaches": Ticket.objects.filter(
+                Q(resolution_due__gte=start, resolution_due__lt=end)
+                & (Q(resolution_sla=SlaState.MISSED) | clock_state_q("resolution", SlaState.BREACHED, now))
+            ),
+        }
     )
     escalations = Escalation.objects.filter(raised_at__gte=start, raised_at__lt=end)
     by_level = {str(level): 0 for level in (1, 2, 3)}

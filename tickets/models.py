@@ -735,6 +735,16 @@ class Ticket(models.Model):
                 name="ticket_open_response_due",
                 condition=~Q(stage="closed"),
             ),
+            # The managers' daily and weekly figures (reports.selectors.overview, the daily charts): what
+            # happened in a day, week or month, counted from the index of each moment.
+            models.Index(fields=["first_response_due"], name="ticket_response_due"),
+            models.Index(fields=["resolution_due"], name="ticket_resolution_due"),
+            models.Index(
+                fields=["first_resolved_at"],
+                name="ticket_first_resolved",
+                condition=Q(first_resolved_at__isnull=False),
+            ),
+            models.Index(fields=["closed_at"], name="ticket_closed", condition=Q(closed_at__isnull=False)),
             # The SLA watcher's sweeps: only running clocks, only tickets not paused.
             models.Index(
                 fields=["first_response_risk_at"],
