@@ -340,7 +340,13 @@ def parse_month(text: str) -> dt.date:
     """ "YYYY-MM" as the first day of that month; anything else is refused with a message that says so."""
     value = str(text or "").strip()
     year = month = 0
-    if len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+    if (
+        len(value) == 7
+        and value.isascii()
+        and value[4] == "-"
+        and value[:4].isdigit()
+        and value[5:].isdigit()
+    ):
         year, month = int(value[:4]), int(value[5:])
     if not (2000 <= year <= 9998 and 1 <= month <= 12):
         message = _("“%(value)s” is not a month; write it as YYYY-MM, e.g. 2026-03.") % {"value": value[:20]}

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +14,4 @@ class SlaConfig(AppConfig):
         post_save.connect(config.on_model_written, dispatch_uid="sla-config-saved")
         post_delete.connect(config.on_model_written, dispatch_uid="sla-config-deleted")
         post_migrate.connect(config.on_migrated, dispatch_uid="sla-config-migrated")
+        m2m_changed.connect(config.on_relation_changed, dispatch_uid="sla-config-relation")

@@ -1,5 +1,6 @@
-"""The SLA configuration as every process reads it: calendars, holidays, policies, stage targets and the
-regions' zones, built from the database once and kept in memory until any of it changes.
+"""The configuration as every process reads it: calendars, holidays, policies, stage targets and the
+regions' zones — and what every new complaint reads besides (the first-line team, the open mass
+incidents) — built from the database once and kept in memory until any of it changes.
 
 A shared version number (in the cache, which is Redis in production and so shared by every web and
 worker process) says when the memory is stale. It moves on after every write to a configuration table,
@@ -37,6 +38,10 @@ CONFIG_MODELS = frozenset(
         "sla.slapolicy",
         "sla.stagetarget",
         "tickets.region",
+        # Read on every new complaint as well: the team that takes it first and the open mass incidents.
+        "tickets.team",
+        "tickets.incident",
+        "tickets.incident_regions",
     }
 )
 
@@ -131,6 +136,12 @@ def _is_config(sender: Any) -> bool:
 def on_model_written(sender: Any, **kwargs: Any) -> None:
     """post_save / post_delete receiver (connected for every sender; see the module's docstring)."""
     if _is_config(sender):
+        config_changed()
+
+
+def on_relation_changed(sender: Any, **kwargs: Any) -> None:
+    """m2m_changed receiver: an incident's regions are configuration too."""
+    if _is_config(sender) and str(kwargs.get("action", "")).startswith("post_"):
         config_changed()
 
 

@@ -20,6 +20,7 @@ from helpdesk.lib.roles import Role
 from notifications import services as notification_services
 from sla import config as sla_config
 from tests.tickets.factories import UserFactory
+from tickets.services import intake
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -110,6 +111,15 @@ def _broker_not_backed_off() -> Iterator[None]:
     notification_services.broker.reset()
     yield
     notification_services.broker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _ticket_numbers_taken_afresh() -> Iterator[None]:
+    """Each process takes ticket numbers a block ahead (tickets.services.intake.number_block); a test that
+    moves the sequence or changes the key must not get a number from the test before's block."""
+    intake.number_block.reset()
+    yield
+    intake.number_block.reset()
 
 
 @pytest.fixture(autouse=True)

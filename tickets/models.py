@@ -174,6 +174,9 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="helpdesk_teams", blank=True
     )
 
+    # Which team takes new complaints is read on every one (sla.config memoises it).
+    objects = ConfigManager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")
@@ -436,6 +439,9 @@ class Incident(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    # Every new complaint looks for its open incident: sla.config memoises them.
+    objects = ConfigManager()
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -18,7 +18,8 @@ from helpdesk.lib.contact import contact_matches
 from helpdesk.lib.errors import NotFound
 from helpdesk.lib.fields import own_field
 from helpdesk.lib.roles import Role, roles_of
-from sla.selectors import annotate_sla_states, clock_state_q
+from sla.config import memoised
+from sla.selectors import annotate_sla_states, clock_state, clock_state_q
 from tickets.models import (
     HISTORY_FIELDS,
     PUBLIC_MESSAGE_KINDS,
@@ -46,6 +47,14 @@ def ticket_list(*, viewer: AbstractBaseUser | AnonymousUser, now: dt.datetime) -
         "customer", "customer__region", "service", "service__region", "team", "assignee", "incident"
     )
     return annotate_sla_states(queryset, now)
+
+
+def with_current_sla_states(ticket: Ticket, *, now: dt.datetime) -> Ticket:
+    """The ticket with `current_response_sla` and `current_resolution_sla` as `ticket_list` annotates
+    them, decided in memory by the SLA module's one rule (for a ticket just written)."""
+    ticket.current_response_sla = clock_state(ticket, "response", now)  # type: ignore[attr-defined]
+    ticket.current_resolution_sla = clock_state(ticket, "resolution", now)  # type: ignore[attr-defined]
+    return ticket
 
 
 def ticket_get(*, viewer: AbstractBaseUser | AnonymousUser, number: str, now: dt.datetime) -> Ticket:
@@ -470,6 +479,8 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
 # --- Mass incidents (SPEC §10) -------------------------------------------------------------------------
 
 NETWORK_OPERATIONS_TEAM = "Network Operation"
+# Stage 1 belongs to Customer Care (SPEC §5).
+FIRST_LINE_TEAM = "Customer Care"
 
 
 def can_manage_incidents(user: Any) -> bool:
@@ -500,17 +511,45 @@ def open_incidents(*, region_id: int | None = None, service_kind: str = "") -> l
     )
 
 
-def incident_for_complaint(*, region_id: int | None, service_kind: str) -> Any:
-    """The open incident a new complaint from this region about this kind of service belongs to (the most
-    recently started, if several match), or None. A complaint without a service matches only incidents
-    that affect every kind."""
+@dataclass(frozen=True)
+class OpenIncident:
+    """What matching a new complaint needs of an open incident (kept in memory, sla.config)."""
+
+    id: int
+    started_at: dt.datetime
+    region_ids: frozenset[int]
+    service_kinds: frozenset[str]
+
+
+def _open_incidents_in_memory() -> list[OpenIncident]:
+    def build() -> list[OpenIncident]:
+        found = Incident.objects.filter(resolved_at__isnull=True).prefetch_related("regions")
+        return [
+            OpenIncident(
+                id=incident.pk,
+                started_at=incident.started_at,
+                region_ids=frozenset(region.pk for region in incident.regions.all()),
+                service_kinds=frozenset(incident.service_kinds),
+            )
+            for incident in found.order_by("-started_at", "-id")
+        ]
+
+    return memoised(("open-incidents",), build)
+
+
+def incident_for_complaint(*, region_id: int | None, service_kind: str) -> int | None:
+    """The id of the open incident a new complaint from this region about this kind of service belongs to
+    (the most recently started, if several match), or None. A complaint without a service matches only
+    incidents that affect every kind. Read from memory: no query per complaint."""
     if region_id is None:
         return None
-    kinds = Q(service_kinds=[])
-    if service_kind:
-        kinds |= Q(service_kinds__contains=[service_kind])
-    return (
-        Incident.objects.filter(kinds, resolved_at__isnull=True, regions=region_id)
-        .order_by("-started_at", "-id")
-        .first()
-    )
+    for incident in _open_incidents_in_memory():
+        kinds_match = not incident.service_kinds or service_kind in incident.service_kinds
+        if region_id in incident.region_ids and kinds_match:
+            return incident.id
+    return None
+
+
+def first_line_team() -> Team | None:
+    """The team that holds a new complaint (SPEC §5 stage 1: Customer Care), from memory."""
+    return memoised(("first-line-team",), lambda: Team.objects.filter(name=FIRST_LINE_TEAM).first())

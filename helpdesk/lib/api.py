@@ -7,15 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
-from rest_framework import permissions, serializers
+from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from helpdesk.lib import keyset
-from helpdesk.lib.roles import is_staff_member
+from helpdesk.lib.roles import is_staff_member, remember_roles
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -154,3 +156,24 @@ class BoundedDateTimeField(serializers.DateTimeField):
         if value.tzinfo is None:
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication, with the person's roles read in the same query (a script or the mass
+    of portal-facing integrations posting complaints pays one query to be known, not two)."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        from rest_framework.authtoken.models import Token
+
+        token = (
+            Token.objects.select_related("user")
+            .annotate(role_names=ArrayAgg("user__groups__name", distinct=True, default=Value([])))
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        remember_roles(token.user, [name for name in token.role_names if name])
+        return token.user, token

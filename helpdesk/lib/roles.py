@@ -42,6 +42,11 @@ def roles_of(user: object) -> frozenset[Role]:
     return cached
 
 
+def remember_roles(user: object, names: list[str]) -> None:
+    """Keep the roles of `user` read together with it (the group names), so `roles_of` needs no query."""
+    user._helpdesk_roles = frozenset(Role(n) for n in names if n in Role._value2member_map_)  # type: ignore[attr-defined]
+
+
 def has_role(user: object, *roles: Role) -> bool:
     return bool(roles_of(user) & set(roles))
 

@@ -85,7 +85,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as django-axes asks, so that it sees the final authentication result.
     "axes.middleware.AxesMiddleware",
@@ -183,7 +182,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "helpdesk.lib.api.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.lib.api.IsStaffMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

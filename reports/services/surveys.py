@@ -155,10 +155,11 @@ def csi_answer(
     values: dict[str, int] = {}
     for question in CSI_QUESTIONS:
         raw = scores.get(question)
-        if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+        text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+        if not (text.isascii() and text.isdigit()):
             errors[question] = [_("Give a whole number from 1 to 5.")]
             continue
-        score = int(str(raw).strip())
+        score = int(text)
         if not 1 <= score <= 5:
             errors[question] = [_("Give a whole number from 1 to 5.")]
         values[f"score_{question}"] = score

@@ -190,8 +190,8 @@ class CustomerRefField(serializers.Field):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
-            customer = Customer.objects.filter(pk=int(data)).first()
+        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
+            customer = Customer.objects.select_related("region").filter(pk=int(data)).first()
             if customer is None:
                 self.fail("unknown")
             return customer
@@ -220,7 +220,7 @@ class CustomerInlineSerializer(serializers.Serializer):
 class TicketCreateSerializer(serializers.Serializer):
     customer = _CustomerRefSchemaField(help_text="A customer id, or {name, email, phone} to find-or-create.")
     service = serializers.PrimaryKeyRelatedField(
-        queryset=Service.objects.all(), required=False, allow_null=True
+        queryset=Service.objects.select_related("region"), required=False, allow_null=True
     )
     category = serializers.ChoiceField(choices=Category.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -304,7 +304,7 @@ class RcaRefField(serializers.Field):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
             return int(data)
         if isinstance(data, dict):
             nested = RcaInput(data=data)

@@ -155,8 +155,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = services.ticket_log(
             actor=signed_in_user(request), customer_field_prefix="customer.", **serializer.validated_data
         )
-        fresh = selectors.ticket_get(viewer=signed_in_user(request), number=ticket.number, now=timezone.now())
-        return Response(s.TicketSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        # The ticket as the service left it, with its SLA states decided in memory (no read of what was just
+        # written).
+        selectors.with_current_sla_states(ticket, now=timezone.now())
+        return Response(s.TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.HistoryEntrySerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"])

@@ -46,7 +46,7 @@ from tickets.models import (
     Ticket,
     TicketMessage,
 )
-from tickets.services.actors import Via, history_context
+from tickets.services.actors import Via, recorded_as
 
 log = structlog.get_logger(__name__)
 
@@ -514,8 +514,8 @@ def ticket_act(
             _("Unknown action “%(action)s”.") % {"action": str(action)[:40]}, code="unknown_action"
         ) from exc
     rule = ACTIONS[chosen]
-    context = history_context(actor, via)
-    with transaction.atomic(), pghistory.context(**context, action=chosen.value):
+
+    with transaction.atomic(), recorded_as(actor, via, action=chosen.value):
         locked = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("customer", "service", "customer__region", "service__region")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 from typing import Any, cast
 
-import pghistory
 import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +20,7 @@ from tickets.models import (
     Attachment,
     Ticket,
 )
-from tickets.services.actors import Via, history_context
+from tickets.services.actors import Via, recorded_as
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +69,7 @@ def attachment_add(
         message = _("This type of file is not accepted. Accepted: %(allowed)s.") % {"allowed": allowed}
         raise InvalidInput(message, fields={"file": [message]}, code="file_type_refused")
     safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-120:]
-    with transaction.atomic(), pghistory.context(**history_context(actor, Via.STAFF), action="attach"):
+    with transaction.atomic(), recorded_as(actor, Via.STAFF, action="attach"):
         attachment = Attachment(
             ticket=ticket,
             original_name=name,

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 import structlog
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Q, When
 from django.utils.translation import gettext as _
 
 from helpdesk.lib.cleaning import (
@@ -58,15 +59,23 @@ def customer_find_or_create(
         errors["email"] = [_("Give an email address or a phone number.")]
     if errors:
         raise InvalidInput(_("The customer's details are not valid."), fields=errors)
-    with transaction.atomic():
-        # Serialise find-or-create on the same contact so two simultaneous complaints make one customer.
+    with transaction.atomic(savepoint=False):
+        # Serialise find-or-create on the same contacts so two simultaneous complaints make one customer:
+        # a lock per address, taken in one order so that two callers never wait for each other.
+        keys = sorted(f"customer:{contact}" for contact in (email_n, phone_n) if contact)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"customer:{email_n or phone_n}"])
-        found = None
-        if email_n:
-            found = Customer.objects.filter(email=email_n).order_by("id").first()
-        if found is None and phone_n:
-            found = Customer.objects.filter(phone=phone_n).order_by("id").first()
+            locks = ", ".join("pg_advisory_xact_lock(hashtext(%s))" for _key in keys)
+            cursor.execute(f"SELECT {locks}", keys)
+        # The one with this email, else the one with this phone: one query over both indexes.
+        match = (Q(email=email_n) if email_n else Q(pk__in=[])) | (
+            Q(phone=phone_n) if phone_n else Q(pk__in=[])
+        )
+        found = (
+            Customer.objects.filter(match)
+            .alias(by_email=Case(When(email=email_n or None, then=0), default=1, output_field=IntegerField()))
+            .order_by("by_email", "id")
+            .first()
+        )
         if found is not None:
             return found, False
         customer = Customer.objects.create(name=name, email=email_n, phone=phone_n, region=region, tier=tier)

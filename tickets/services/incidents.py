@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ from tickets.models import (
     ServiceKind,
     Stage,
 )
-from tickets.services.actors import Via, recorded_as
+from tickets.services.actors import CONTEXT_SQL, Via, context_params, recorded_as
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -443,9 +442,8 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
     stage_dues = sla_bulk.stage_dues_after(
         Stage.RESOLVED, at=at, region_ids=sla_selectors.region_time_zones().keys()
     )
-    # The history context of the batch, set once for its transaction (what pghistory.context would send
-    # before every statement): the system resolved these tickets, with the incident named.
-    context_id = str(uuid.uuid4())
+    # The history context of the batch, declared in the same statement (tickets.services.actors): the
+    # system resolved these tickets, with the incident named.
     metadata = {
         "user": None,
         "username": "system",
@@ -455,10 +453,7 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            JIT_OFF
-            + skip_history_trigger()
-            + "SELECT set_config('pghistory.context_id', %(context_id)s, true), "
-            "set_config('pghistory.context_metadata', %(metadata)s, true);\n" + _resolve_batch_sql(),
+            JIT_OFF + skip_history_trigger() + CONTEXT_SQL + ";\n" + _resolve_batch_sql(),
             {
                 "incident": incident.pk,
                 "batch": batch_size,
@@ -469,8 +464,7 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
                 "confirm_by": confirm_by.isoformat(),
                 "stage_dues": stage_dues,
                 "no_running_clock": NO_RUNNING_CLOCK,
-                "context_id": context_id,
-                "metadata": json.dumps(metadata),
+                **context_params(metadata),
             },
         )
         moved, email_ids = cursor.fetchone()

@@ -4,6 +4,7 @@ customer. A ticket number is issued, the clocks start and the customer is told."
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +39,10 @@ from tickets.models import (
     MessageKind,
     Service,
     Stage,
-    Team,
     Ticket,
     TicketMessage,
 )
-from tickets.services.actors import Via, history_context
+from tickets.services.actors import Via, recorded_as
 from tickets.services.customers import customer_find_or_create
 
 if TYPE_CHECKING:
@@ -51,21 +51,52 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
-FIRST_LINE_TEAM = "Customer Care"
+FIRST_LINE_TEAM = selectors.FIRST_LINE_TEAM
+
+
+# Sequence values are taken from PostgreSQL this many at a time per process (one query for a block of
+# complaints, not one each): numbers stay unique (every value is taken once), only denser or sparser.
+NUMBER_BLOCK = 20
+
+
+class _NumberBlock:
+    """The numbers this process has taken ahead, and the key they were made with."""
+
+    lock = threading.Lock()
+    key = ""
+    numbers: list[str] = []
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls.lock:
+            cls.key, cls.numbers = "", []
+
+
+number_block = _NumberBlock
 
 
 def _next_ticket_number() -> str:
     """The number of the next sequence value. Under one TICKET_NUMBER_KEY every value has its own number;
     after the key is changed a new number can repeat one issued under the old key (rarely: see
-    helpdesk.lib.ticket_numbers), and that sequence value is skipped rather than fail the complaint."""
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT nextval('ticket_number_seq')")
-            (value,) = cursor.fetchone()
-            number = ticket_numbers.encode(int(value))
-            if not Ticket.objects.filter(number=number).exists():
-                return number
-            log.warning("ticket_number_taken_after_key_change", sequence_value=int(value))
+    helpdesk.lib.ticket_numbers), and that sequence value is skipped rather than fail the complaint —
+    checked for a whole block at once."""
+    key = str(settings.TICKET_NUMBER_KEY)
+    with number_block.lock:
+        if number_block.key != key:
+            number_block.key, number_block.numbers = key, []
+        while not number_block.numbers:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval('ticket_number_seq') FROM generate_series(1, %s)", [NUMBER_BLOCK]
+                )
+                values = [int(value) for (value,) in cursor.fetchall()]
+            numbers = [ticket_numbers.encode(value) for value in values]
+            taken = set(Ticket.objects.filter(number__in=numbers).values_list("number", flat=True))
+            for value, number in zip(values, numbers, strict=True):
+                if number in taken:
+                    log.warning("ticket_number_taken_after_key_change", sequence_value=value)
+            number_block.numbers = [number for number in numbers if number not in taken]
+        return number_block.numbers.pop(0)
 
 
 def ticket_create(
@@ -115,7 +146,7 @@ def ticket_create(
             _("The complaint cannot be recorded; see the messages for each field."), fields=errors
         )
 
-    with transaction.atomic(), pghistory.context(**history_context(actor, via), action="create"):
+    with transaction.atomic(savepoint=False), recorded_as(actor, via, action="create"):
         ticket = Ticket(
             number=_next_ticket_number(),
             customer=customer,
@@ -132,12 +163,12 @@ def ticket_create(
             created_by=actor if getattr(actor, "pk", None) else None,
             # Stage 1 belongs to Customer Care (SPEC §5): the agent who logs a complaint holds it; one
             # filed on the portal waits for the team. Either way the SLA watcher has an owner to warn.
-            team=Team.objects.filter(name=FIRST_LINE_TEAM).first(),
+            team=selectors.first_line_team(),
             assignee=actor if has_role(actor, Role.AGENT) else None,
         )
         sla.sla_start(ticket, now=now)
         # SPEC §10: a complaint that matches an open mass incident joins it on arrival, by any channel.
-        ticket.incident = selectors.incident_for_complaint(
+        ticket.incident_id = selectors.incident_for_complaint(
             region_id=sla_selectors.ticket_region_id(ticket), service_kind=service.kind if service else ""
         )
         ticket.save()
@@ -283,8 +314,8 @@ def ticket_customer_message(
     of the ACTIONS table; the row lock, the history row and the SLA call are the same."""
     now = now or timezone.now()
     text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
-    context = history_context(None, Via.EMAIL)
-    with transaction.atomic(), pghistory.context(**context, action="customer_message"):
+
+    with transaction.atomic(), recorded_as(None, Via.EMAIL, action="customer_message"):
         locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
         if locked.stage == Stage.CLOSED:
             raise NotAllowedNow(_("This ticket is closed."))
