@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from tickets.api import views
+from tickets.api import incidents, views
 
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
@@ -8,6 +8,7 @@ router.register("regions", views.RegionViewSet, basename="region")
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("teams", views.TeamViewSet, basename="team")
+router.register("incidents", incidents.IncidentViewSet, basename="incident")
 
 urlpatterns = [
     *router.urls,

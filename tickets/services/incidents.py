@@ -22,9 +22,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk.lib import ticket_numbers
 from helpdesk.lib.cleaning import clean_choice, clean_id, clean_past_time, clean_text, refuse
 from helpdesk.lib.contact import normalise_email, normalise_phone
-from helpdesk.lib.errors import Forbidden, InvalidInput, NotAllowedNow
+from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow
 from notifications import outbox
 from notifications.services import send_after_commit
 from reports.services import rca as rca_services
@@ -41,6 +42,7 @@ from tickets.models import (
     Region,
     ServiceKind,
     Stage,
+    Ticket,
 )
 from tickets.services.actors import CONTEXT_SQL, Via, context_params, recorded_as
 
@@ -506,3 +508,33 @@ def incidents_unfinished() -> list[int]:
         .order_by("resolved_at")
         .values_list("id", flat=True)[:50]
     )
+
+
+def incident_link_tickets(
+    *, incident: Incident, actor: User | None, numbers: Sequence[str], unlink: bool = False
+) -> dict[str, str]:
+    """Link each of these tickets to the incident (or take them out of it), each through `ticket_act`
+    (the flow table's roles and stages, a history row each), as agents do with a queue selection. Returns
+    {number: "" when done, else why not}; one refusal does not stop the others. At most 500 at once."""
+    from tickets.services.actions import ticket_act
+
+    if len(numbers) > 500:
+        raise refuse("tickets", _("Link at most 500 tickets at once."))
+    results: dict[str, str] = {}
+    wanted = {ticket_numbers.normalise(number) or number: number for number in numbers}
+    found = {ticket.number: ticket for ticket in Ticket.objects.filter(number__in=list(wanted))}
+    for normalised, typed in wanted.items():
+        ticket = found.get(normalised)
+        if ticket is None:
+            results[typed] = str(_("No ticket with this number."))
+            continue
+        try:
+            if unlink:
+                ticket_act(ticket=ticket, actor=actor, action="unlink_incident")
+            else:
+                ticket_act(ticket=ticket, actor=actor, action="link_incident", data={"incident": incident.pk})
+        except DomainError as exc:
+            results[typed] = exc.message
+        else:
+            results[typed] = ""
+    return results
