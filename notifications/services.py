@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+# Messages carrying a secret (a password-reset link): their context is emptied once they are sent.
+SENSITIVE_TEMPLATES = frozenset({"password_reset"})
+
 # Owed emails are handed to the worker in chunks of this many (one task each).
 SEND_CHUNK = 200
 
@@ -233,7 +236,12 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
     except Exception as exc:
         Notification.objects.filter(pk=notification.pk).update(claimed_at=None, last_error=str(exc)[:2000])
         raise
-    Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now())
+    sent = Notification.objects.filter(pk=notification.pk)
+    if notification.template in SENSITIVE_TEMPLATES:
+        # Sent: the outbox need not keep the secret any longer (a reset link works until used).
+        sent.update(sent_at=timezone.now(), context={})
+    else:
+        sent.update(sent_at=timezone.now())
     return True
 
 

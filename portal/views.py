@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from helpdesk.lib import ticket_numbers
+from helpdesk.lib.clients import client_ip
 from helpdesk.lib.errors import DomainError, NotFound
 from helpdesk.lib.zones import INDONESIAN_ZONES
 from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
@@ -91,18 +92,6 @@ def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def client_ip(group: str, request: HttpRequest) -> str:
-    """The client's address as the API's throttle sees it: behind NUM_PROXIES proxies, the address the
-    outermost of ours was given in X-Forwarded-For; otherwise REMOTE_ADDR."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _is_limited(request: HttpRequest, *, scope: str) -> bool:

@@ -4,10 +4,12 @@ environment (twelve-factor), read once here with django-environ."""
 import hashlib
 import hmac
 from pathlib import Path
+from typing import Any
 
 import environ
 import pghistory
 import structlog
+import structlog.tracebacks
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
@@ -293,6 +295,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# A mail server that hangs must not hold a worker for ever (every outgoing connection has a timeout).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Nusantara Telekomindo <support@nusantaratelekomindo.co.id>"
 )
@@ -319,20 +323,34 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Logs are JSON, one line per event, on stdout (twelve-factor). A failure's traceback is a structured
+# list of frames — file, line, function — without the frames' local variables: locals hold passwords,
+# reset tokens and customers' data, and a log is read by more people than the database.
+LOG_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.processors.StackInfoRenderer(),
+    structlog.processors.ExceptionRenderer(
+        structlog.tracebacks.ExceptionDictTransformer(show_locals=False, max_frames=20, use_rich=False)
+    ),
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {
+        "json": {
             "()": structlog.stdlib.ProcessorFormatter,
-            "processor": structlog.dev.ConsoleRenderer(colors=False),
-            "foreign_pre_chain": [
-                structlog.stdlib.add_log_level,
-                structlog.processors.TimeStamper(fmt="iso"),
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
             ],
+            "foreign_pre_chain": LOG_PROCESSORS,
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django_structlog": {"level": "WARNING"},
@@ -342,16 +360,12 @@ LOGGING = {
 
 structlog.configure(
     processors=[
-        structlog.contextvars.merge_contextvars,
         structlog.stdlib.filter_by_level,
-        structlog.processors.TimeStamper(fmt="iso"),
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
-        structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
+        *LOG_PROCESSORS,
         structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
     ],
     logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
     cache_logger_on_first_use=True,
 )
 
@@ -372,6 +386,8 @@ HELPDESK = {
     "DEFAULT_REGION_TIME_ZONE": env.str("DEFAULT_REGION_TIME_ZONE", default="Asia/Jakarta"),
     # The language staff read the desk's messages in (emails and the inbox), until each person sets theirs.
     "STAFF_LANGUAGE": env.str("STAFF_LANGUAGE", default="id"),
+    # How many password-reset mails one address, and one client, may ask for (django-ratelimit's form).
+    "PASSWORD_RESET_RATE": env.str("PASSWORD_RESET_RATE", default="5/h"),
     "DEFAULT_PHONE_REGION": "ID",
     "DESCRIPTION_MAX_LENGTH": 10_000,
     "MESSAGE_MAX_LENGTH": 10_000,
