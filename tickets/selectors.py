@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib import ticket_numbers
-from helpdesk.lib.access import ticket_visibility_q
+from helpdesk.lib.access import sees_every_ticket, ticket_visibility_q
 from helpdesk.lib.contact import contact_matches
 from helpdesk.lib.errors import NotFound
 from helpdesk.lib.fields import own_field
@@ -39,6 +39,22 @@ def visible_tickets(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Tic
     """Every ticket the viewer may see (helpdesk.lib.access), unannotated (for existence checks and
     counts). Someone signed out sees none (the API schema generator asks as nobody)."""
     return Ticket.objects.filter(ticket_visibility_q(viewer))
+
+
+def visible_customers(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
+    """The customers whose records the viewer may read: everyone for the roles that see every ticket;
+    for a technician, the customers of the tickets they may see (what their work needs), no one else."""
+    if sees_every_ticket(viewer):
+        return Customer.objects.all()
+    return Customer.objects.filter(pk__in=visible_tickets(viewer=viewer).values("customer_id"))
+
+
+def visible_services(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Service]:
+    """The service subscriptions the viewer may read: every one for the roles that see every ticket; for
+    a technician, the services named by the tickets they may see."""
+    if sees_every_ticket(viewer):
+        return Service.objects.all()
+    return Service.objects.filter(pk__in=visible_tickets(viewer=viewer).values("service_id"))
 
 
 def ticket_list(*, viewer: AbstractBaseUser | AnonymousUser, now: dt.datetime) -> QuerySet[Ticket]:

@@ -5,6 +5,7 @@ any field is stored and returned exactly as typed."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -487,3 +488,40 @@ def test_html_in_a_portal_complaint_is_stored_and_returned_exactly_as_typed(api:
     tracked = api(None).get("/api/portal/track/", {"number": ticket.number, "contact": "agus@example.co.id"})
     assert tracked.status_code == 200
     assert tracked["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/tickets/",
+        "/api/customers/",
+        "/api/portal/complaints/",
+        "/api/portal/tickets/K7QM-4X2A/confirm/",
+        "/api/portal/tickets/K7QM-4X2A/rate/",
+    ],
+)
+@pytest.mark.parametrize("depth", [40, 1_000, 100_000])
+def test_json_nested_too_deep_is_refused_in_the_error_shape(
+    url: str, depth: int, staff: Staff, api: Any
+) -> None:
+    """A body nested deeper than any request needs (the deepest is 3) is a 400, never a RecursionError's 500,
+    whether it is nested just past the limit or far past what the parser itself can walk."""
+    before = counts()
+    body = '{"description": ' + "[" * depth + "]" * depth + "}"
+
+    response = api(staff.agent).generic("POST", url, body, content_type="application/json")
+
+    parsed = assert_error_shape(response, 400, set())
+    assert parsed["code"] == "parse_error"
+    assert "nested" in parsed["message"]
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_json_nested_to_the_limit_is_parsed() -> None:
+    from helpdesk.lib.parsers import MAX_JSON_DEPTH, JSONParser
+
+    body = '{"a": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}"
+    parsed = JSONParser().parse(io.BytesIO(body.encode()), "application/json", {})
+    assert list(parsed) == ["a"]

@@ -67,10 +67,14 @@ class CustomerViewSet(
 ):
     """Customers; created by front-office staff."""
 
-    queryset = Customer.objects.select_related("region").order_by("id")
+    queryset = Customer.objects.none()  # the schema's model; the rows are the viewer's (get_queryset)
     orderings = ["pk"]
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilter
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        viewer = self.request.user
+        return selectors.visible_customers(viewer=viewer).select_related("region").order_by("id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _require(request, *FRONT_OFFICE)
@@ -86,10 +90,14 @@ class ServiceViewSet(
 ):
     """Customers' service subscriptions."""
 
-    queryset = Service.objects.select_related("region", "customer").order_by("id")
+    queryset = Service.objects.none()  # the schema's model; the rows are the viewer's (get_queryset)
     orderings = ["pk"]
     serializer_class = s.ServiceSerializer
     filterset_class = ServiceFilter
+
+    def get_queryset(self) -> QuerySet[Service]:
+        viewer = self.request.user
+        return selectors.visible_services(viewer=viewer).select_related("region", "customer").order_by("id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _require(request, *FRONT_OFFICE)
