@@ -71,6 +71,22 @@ class CapaActionVerifyForm(forms.Form):
     )
 
 
+class CapaSettleForm(forms.Form):
+    """Closing a CAPA report (every action done or cancelled) or withdrawing it, with the reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("close", _("Close: the actions are done")), ("withdraw", _("Withdraw the report"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=CAPA_TEXT_MAX,
+        widget=forms.Textarea(attrs={"class": "form-control form-control-sm", "rows": 2}),
+        error_messages={"required": _("Say why the report is closed or withdrawn.")},
+    )
+
+
 def action_forms(action: Any, *, bound: dict[str, forms.Form] | None = None) -> dict[str, forms.Form]:
     """The status and verification forms of one action, prefixed with its id so that many can share a
     page; `bound` replaces one of them by the submitted form (to show its errors)."""

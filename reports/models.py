@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,6 +30,15 @@ class RootCauseCategory(models.Model):
         return self.name
 
 
+# SOP §8 keeps every record: RCAs and CAPA reports and actions are never deleted (the database refuses)
+# and every change leaves an append-only history row (who, when, by which path: pghistory's context).
+@pghistory.track(
+    pghistory.InsertEvent("written"),
+    pghistory.UpdateEvent("revised"),
+    exclude=["updated_at"],
+    model_name="RootCauseAnalysisHistory",
+    append_only=True,
+)
 class RootCauseAnalysis(models.Model):
     """The Root Cause Analysis every resolved complaint has (SOP §7). One RCA can cover many tickets of
     the same incident (they point at it)."""
@@ -52,6 +63,7 @@ class RootCauseAnalysis(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("root cause analysis")
         verbose_name_plural = _("root cause analyses")
+        triggers = [pgtrigger.Protect(name="rca_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"RCA-{self.pk}: {self.problem_statement[:60]}"
@@ -88,6 +100,19 @@ class SatisfactionRating(models.Model):
 # --- CAPA (SPEC §8) --------------------------------------------------------------------------------------
 
 
+class CapaReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+@pghistory.track(
+    pghistory.InsertEvent("written"),
+    pghistory.UpdateEvent("revised"),
+    exclude=["updated_at"],
+    model_name="CapaReportHistory",
+    append_only=True,
+)
 class CapaReport(models.Model):
     """The technical team's Corrective And Preventive Action report (SOP §7): what will be done so that
     the root cause of an incident is removed (corrective) and does not come back (preventive). Usually
@@ -110,6 +135,21 @@ class CapaReport(models.Model):
         related_name="+",
         null=True,
     )
+    # A report is never deleted: it is closed when its actions are done (or cancelled), or withdrawn
+    # (written by mistake, superseded), each with the reason and who decided.
+    status = models.CharField(
+        _("status"), max_length=16, choices=CapaReportStatus.choices, default=CapaReportStatus.OPEN
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    close_reason = models.TextField(_("reason for closing"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -117,6 +157,14 @@ class CapaReport(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("CAPA report")
         verbose_name_plural = _("CAPA reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False) & ~Q(close_reason="")),
+                name="capa_report_closed_with_a_reason",
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="capa_report_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"CAPA-{self.pk}: {self.title}"
@@ -138,13 +186,21 @@ class CapaStatus(models.TextChoices):
 CAPA_PENDING_STATUSES = (CapaStatus.OPEN, CapaStatus.IN_PROGRESS)
 
 
+@pghistory.track(
+    pghistory.InsertEvent("written"),
+    pghistory.UpdateEvent("revised"),
+    # The reminder sweep's daily claim is bookkeeping, not a change of the action.
+    exclude=["updated_at", "last_reminded_on"],
+    model_name="CapaActionHistory",
+    append_only=True,
+)
 class CapaAction(models.Model):
     """One corrective or preventive action of a CAPA report: who owns it, by when, how far it is, and
     the check that it worked. "Done" and "verified" are different facts: an action is done when its owner
     says so, verified when someone checked afterwards that the problem is really gone."""
 
     report = models.ForeignKey(
-        CapaReport, verbose_name=_("CAPA report"), on_delete=models.CASCADE, related_name="actions"
+        CapaReport, verbose_name=_("CAPA report"), on_delete=models.PROTECT, related_name="actions"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=CapaKind.choices)
     description = models.TextField(_("description"))
@@ -191,6 +247,7 @@ class CapaAction(models.Model):
                 condition=Q(status__in=["open", "in_progress"]),
             ),
         ]
+        triggers = [pgtrigger.Protect(name="capa_action_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("monthly/<str:month>/", views.monthly, name="monthly"),
     path("capa/", views.capa_list, name="capa_list"),
     path("capa/<int:pk>/", views.capa_detail, name="capa_detail"),
+    path("capa/<int:pk>/settle/", views.capa_settle, name="capa_settle"),
     path(
         "capa/<int:pk>/actions/<int:action_pk>/status/", views.capa_action_status, name="capa_action_status"
     ),

@@ -254,6 +254,7 @@ def _capa_detail_page(
     pk: int,
     *,
     bound: dict[int, dict[str, django_forms.Form]] | None = None,
+    settle_form: django_forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     report = selectors.capa_report_get(pk, today=_today())
@@ -270,6 +271,7 @@ def _capa_detail_page(
         "actions": actions,
         "can_write": can_write,
         "done": CapaStatus.DONE.value,
+        "settle_form": settle_form or forms.CapaSettleForm(),
     }
     return render(request, "reports/pages/capa_detail.html", context, status=status)
 
@@ -302,7 +304,9 @@ def capa_action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpRes
     code = 400
     if form.is_valid():
         try:
-            updated = services.capa_action_update(action=action, data={"status": form.cleaned_data["status"]})
+            updated = services.capa_action_update(
+                action=action, data={"status": form.cleaned_data["status"]}, actor=signed_in_user(request)
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
             code = exc.status_code
@@ -313,6 +317,31 @@ def capa_action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpRes
             )
             return redirect(_action_url(pk, action.pk))
     return _capa_detail_page(request, pk, bound={action.pk: {"status": form}}, status=code)
+
+
+@require_POST
+@login_required
+def capa_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close or withdraw a CAPA report (reports.services.capa_close / capa_withdraw); never delete it."""
+    _require(selectors.can_write_capa(request.user), CAPA_WRITERS_ONLY)
+    report = selectors.capa_report_get(pk, today=_today())
+    if report is None:
+        raise Http404(_("There is no such CAPA report."))
+    form = forms.CapaSettleForm(request.POST)
+    code = 400
+    if form.is_valid():
+        settle = services.capa_close if form.cleaned_data["decision"] == "close" else services.capa_withdraw
+        try:
+            settled = settle(report=report, actor=signed_in_user(request), reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            code = exc.status_code
+        else:
+            messages.success(
+                request, _("The report is now “%(status)s”.") % {"status": settled.get_status_display()}
+            )
+            return redirect("reports:capa_detail", pk=pk)
+    return _capa_detail_page(request, pk, settle_form=form, status=code)
 
 
 @require_POST

@@ -72,11 +72,31 @@ class CapaActionSerializer(serializers.ModelSerializer):
 class CapaReportSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, default=None)
     actions = CapaActionSerializer(many=True, read_only=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
 
     class Meta:
         model = CapaReport
-        fields = ["id", "title", "rca", "summary", "author", "actions", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "rca",
+            "summary",
+            "author",
+            "status",
+            "closed_at",
+            "closed_by",
+            "close_reason",
+            "actions",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
+
+
+class CapaSettleInput(serializers.Serializer):
+    """Closing or withdrawing a CAPA report: why (required)."""
+
+    reason = serializers.CharField(max_length=10_000)
 
 
 class CapaActionInput(serializers.Serializer):

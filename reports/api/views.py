@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -111,7 +112,7 @@ class RcaViewSet(
         if not kwargs.get("partial", False):
             for name in (*services.RCA_TEXT_FIELDS, "category"):
                 values.setdefault(name, "")
-        services.rca_update(rca=rca, data=values)
+        services.rca_update(rca=rca, data=values, actor=signed_in_user(request))
         return Response(s.RcaSerializer(self.get_queryset().get(pk=rca.pk)).data)
 
 
@@ -122,12 +123,21 @@ class RcaViewSet(
     create=extend_schema(request=s.CapaInput, responses={201: s.CapaReportSerializer, **ERRORS}),
     update=extend_schema(request=s.CapaInput, responses={200: s.CapaReportSerializer, **ERRORS}),
     partial_update=extend_schema(request=s.CapaInput, responses={200: s.CapaReportSerializer, **ERRORS}),
-    destroy=extend_schema(responses={204: None, **ERRORS}),
+    close=extend_schema(request=s.CapaSettleInput, responses={200: s.CapaReportSerializer, **ERRORS}),
+    withdraw=extend_schema(request=s.CapaSettleInput, responses={200: s.CapaReportSerializer, **ERRORS}),
 )
-class CapaViewSet(viewsets.ModelViewSet):
+class CapaViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """CAPA reports and their actions. On update, each entry of `actions` with an `id` changes that
     action (`verified: true` with a `verification_note` records the check that a done action worked);
-    an entry without `id` adds an action. Actions are never deleted: cancel them."""
+    an entry without `id` adds an action. Nothing is deleted (SOP §8): actions are cancelled, reports
+    closed (`POST …/close/`, once every action is done or cancelled) or withdrawn (`POST …/withdraw/`,
+    cancelling what is pending), each with a `reason`; every change is kept in the record's history."""
 
     serializer_class = s.CapaReportSerializer
     permission_classes = [CapaAccess]
@@ -168,9 +178,20 @@ class CapaViewSet(viewsets.ModelViewSet):
         )
         return self._output(report)
 
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.capa_delete(report=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def _settle(self, request: Request, settle: Any) -> Response:
+        report = self.get_object()
+        data = s.CapaSettleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        settle(report=report, actor=signed_in_user(request), reason=data.validated_data["reason"])
+        return self._output(report)
+
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._settle(request, services.capa_close)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._settle(request, services.capa_withdraw)
 
 
 # --- The monthly snapshot -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ and a check that they worked; overdue actions are reminded."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,15 +23,29 @@ from reports.models import (
     CapaAction,
     CapaKind,
     CapaReport,
+    CapaReportStatus,
     CapaStatus,
     RootCauseAnalysis,
 )
 from reports.services.rca import rca_find
+from tickets.services.actors import Via, recorded_as
 
 log = structlog.get_logger(__name__)
 
 
 CAPA_TEXT_MAX = 10_000
+
+
+def _require_open(report: CapaReport, *, allow_closed: bool = False) -> None:
+    """A closed or withdrawn report is settled: it is read, not changed (a done action of a closed report
+    may still be verified: the check that it worked comes afterwards)."""
+    if report.status == CapaReportStatus.OPEN or (allow_closed and report.status == CapaReportStatus.CLOSED):
+        return
+    raise NotAllowedNow(
+        _("This CAPA report is %(status)s; it can no longer be changed.")
+        % {"status": report.get_status_display().lower()},
+        code="capa_report_settled",
+    )
 
 
 def _action_values(data: Mapping[str, Any], *, prefix: str, partial: bool) -> dict[str, Any]:
@@ -94,7 +109,7 @@ def capa_create(
             errors.update(exc.fields)
     if errors:
         raise InvalidInput(_("The CAPA report is not valid; see the messages for each field."), fields=errors)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_as(author, Via.STAFF, action="capa_write"):
         written_by: Any = author if getattr(author, "pk", None) else None
         report = CapaReport.objects.create(title=title, summary=summary, rca=rca_obj, author=written_by)
         CapaAction.objects.bulk_create(
@@ -147,7 +162,13 @@ def capa_revise(
     that action of this report, and `verified: true` records the check that it worked (a recorded check
     is never withdrawn). Field errors are named `actions.<index>.<field>`."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), recorded_as(actor, Via.STAFF, action="capa_revise"):
+        report = CapaReport.objects.select_for_update().get(pk=report.pk)
+        # Verifying done actions is all a closed report still takes.
+        only_checks = not data and all(
+            set(entry) <= {"id", "verified", "verification_note"} for entry in actions
+        )
+        _require_open(report, allow_closed=only_checks)
         capa_update(report=report, data=data)
         existing = {action.pk: action for action in report.actions.all()}
         for index, entry in enumerate(actions):
@@ -187,14 +208,20 @@ def capa_action_add(
 
 
 def capa_action_update(
-    *, action: CapaAction, data: Mapping[str, Any], now: dt.datetime | None = None
+    *,
+    action: CapaAction,
+    data: Mapping[str, Any],
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
 ) -> CapaAction:
     """Change an action's kind, description, owner, due date or status. Moving to done records when;
-    moving away from done forgets it. A verified action is settled: it cannot change any more."""
+    moving away from done forgets it. A verified action is settled: it cannot change any more, and
+    neither can the actions of a closed or withdrawn report."""
     now = now or timezone.now()
     values = _action_values(data, prefix="", partial=True)
-    with transaction.atomic():
-        locked = CapaAction.objects.select_for_update().get(pk=action.pk)
+    with transaction.atomic(), _recorded(actor, action="capa_action_update"):
+        locked = CapaAction.objects.select_for_update().select_related("report").get(pk=action.pk)
+        _require_open(locked.report)
         if locked.verified and values:
             raise NotAllowedNow(
                 _("This action has been verified as effective; it can no longer be changed."),
@@ -219,8 +246,9 @@ def capa_action_verify(
     be verified, and only once."""
     now = now or timezone.now()
     note = clean_text(note, field="verification_note", max_length=CAPA_TEXT_MAX)
-    with transaction.atomic():
-        locked = CapaAction.objects.select_for_update().get(pk=action.pk)
+    with transaction.atomic(), _recorded(actor, action="capa_action_verify"):
+        locked = CapaAction.objects.select_for_update().select_related("report").get(pk=action.pk)
+        _require_open(locked.report, allow_closed=True)
         if locked.status != CapaStatus.DONE:
             raise NotAllowedNow(
                 _("Only a done action can be verified; this one is “%(status)s”.")
@@ -282,14 +310,57 @@ def capa_remind_overdue(*, now: dt.datetime, batch_size: int = CAPA_REMINDER_BAT
             return reminded
 
 
-def capa_delete(*, report: CapaReport) -> None:
-    """Delete a CAPA report written by mistake. A report with a verified action is a record of work
-    done and checked: it stays (cancel actions instead)."""
-    with transaction.atomic():
+def _recorded(actor: AbstractBaseUser | None, *, action: str) -> Any:
+    """The history context of a change made by `actor`, or none when the caller declared one already."""
+    return recorded_as(actor, Via.STAFF, action=action) if actor is not None else contextlib.nullcontext()
+
+
+def _settle(
+    *, report: CapaReport, actor: AbstractBaseUser, reason: str, status: CapaReportStatus, now: dt.datetime
+) -> CapaReport:
+    reason = clean_text(reason, field="reason", max_length=CAPA_TEXT_MAX)
+    with transaction.atomic(), recorded_as(actor, Via.STAFF, action=f"capa_{status.value}"):
         locked = CapaReport.objects.select_for_update().get(pk=report.pk)
-        if locked.actions.filter(verified=True).exists():
+        _require_open(locked)
+        pending = locked.actions.filter(status__in=CAPA_PENDING_STATUSES)
+        if status == CapaReportStatus.CLOSED and pending.exists():
             raise NotAllowedNow(
-                _("This CAPA report has verified actions and is kept; cancel its open actions instead."),
-                code="capa_has_verified_actions",
+                _("Finish or cancel every open action before closing the report."),
+                code="capa_actions_pending",
             )
-        locked.delete()
+        if status == CapaReportStatus.WITHDRAWN:
+            # What is withdrawn is no longer owed: its pending actions are cancelled (and stop reminding).
+            for pending_action in pending.select_for_update():
+                pending_action.status = CapaStatus.CANCELLED
+                pending_action.save(update_fields=["status", "updated_at"])
+        locked.status = status
+        locked.closed_at = now
+        locked.closed_by = actor  # type: ignore[assignment]
+        locked.close_reason = reason
+        locked.save(update_fields=["status", "closed_at", "closed_by", "close_reason", "updated_at"])
+    log.info("capa_settled", capa=locked.pk, status=status.value)
+    return locked
+
+
+def capa_close(
+    *, report: CapaReport, actor: AbstractBaseUser, reason: str, now: dt.datetime | None = None
+) -> CapaReport:
+    """Close a CAPA report whose actions are all done or cancelled, saying why (what was achieved).
+    Reports are never deleted (SOP §8 keeps every record): they are closed or withdrawn."""
+    return _settle(
+        report=report, actor=actor, reason=reason, status=CapaReportStatus.CLOSED, now=now or timezone.now()
+    )
+
+
+def capa_withdraw(
+    *, report: CapaReport, actor: AbstractBaseUser, reason: str, now: dt.datetime | None = None
+) -> CapaReport:
+    """Withdraw a CAPA report (written by mistake, superseded by another), saying why; its pending
+    actions are cancelled. The report and its history stay."""
+    return _settle(
+        report=report,
+        actor=actor,
+        reason=reason,
+        status=CapaReportStatus.WITHDRAWN,
+        now=now or timezone.now(),
+    )

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from helpdesk.lib.cleaning import clean_id, refuse
@@ -16,6 +17,7 @@ from reports.models import (
     RootCauseAnalysis,
     RootCauseCategory,
 )
+from tickets.services.actors import Via, recorded_as
 
 log = structlog.get_logger(__name__)
 
@@ -46,8 +48,12 @@ def rca_create(*, author: AbstractBaseUser | None, data: dict[str, Any]) -> Root
     return RootCauseAnalysis.objects.create(author=cast(Any, author), category=cast(Any, category), **values)
 
 
-def rca_update(*, rca: RootCauseAnalysis, data: Mapping[str, Any]) -> RootCauseAnalysis:
-    """Change the given fields of an RCA (the same rules as `rca_create`; fields not given stay)."""
+def rca_update(
+    *, rca: RootCauseAnalysis, data: Mapping[str, Any], actor: AbstractBaseUser | None = None
+) -> RootCauseAnalysis:
+    """Change the given fields of an RCA (the same rules as `rca_create`; fields not given stay). Every
+    revision leaves a history row (RootCauseAnalysisHistory) saying who made it: an RCA a technician
+    wrote is never overwritten without a trace."""
     errors: dict[str, list[str]] = {}
     changed: list[str] = []
     for name in RCA_TEXT_FIELDS:
@@ -71,7 +77,8 @@ def rca_update(*, rca: RootCauseAnalysis, data: Mapping[str, Any]) -> RootCauseA
     if errors:
         raise InvalidInput(_("The root cause analysis is not valid."), fields=errors)
     if changed:
-        rca.save(update_fields=[*changed, "updated_at"])
+        with transaction.atomic(), recorded_as(actor, Via.STAFF, action="rca_revise"):
+            rca.save(update_fields=[*changed, "updated_at"])
     return rca
 
 
