@@ -246,7 +246,7 @@ def _handle(message: Message, record: InboundEmail, now: dt.datetime) -> None:
 
 
 def _new_ticket(message: Message, closed: Ticket | None, now: dt.datetime) -> Ticket:
-    customer, _created = services.customer_find_or_create(
+    customer, _created, _holder = services.customer_find_or_create(
         name=message.name or message.sender.split("@")[0], email=message.sender
     )
     parts = [message.subject, message.text]

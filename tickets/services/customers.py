@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import structlog
 from django.core.exceptions import ValidationError
@@ -29,6 +30,14 @@ from tickets.models import (
 log = structlog.get_logger(__name__)
 
 
+class CustomerMatch(NamedTuple):
+    customer: Customer
+    created: bool
+    # A customer found by the phone alone whose email is not the one given: the complaint is not theirs
+    # to receive (see customer_find_or_create); whoever files it is told, in an internal note.
+    phone_holder: Customer | None = None
+
+
 def customer_find_or_create(
     *,
     name: str,
@@ -36,9 +45,15 @@ def customer_find_or_create(
     phone: str = "",
     region: Region | None = None,
     tier: str = CustomerTier.REGULAR,
-) -> tuple[Customer, bool]:
+) -> CustomerMatch:
     """The customer with this email (else phone), or a new one. Contact details are normalised first;
-    an existing customer's record is never overwritten from here (a portal visitor cannot change it)."""
+    an existing customer's record is never overwritten from here (a portal visitor cannot change it).
+
+    A phone number is shared (a family's line, a number passed on), an email address is personal: when
+    an email is given and only the phone matches a customer on record under another email (or none), the
+    complaint does not go to that customer — whose emails would then carry it, while the person filing
+    could not track it — but to a new customer with the contacts given, and `phone_holder` names the
+    other one so that staff can merge them if they are the same person."""
     errors: dict[str, list[str]] = {}
     try:
         name = clean_text(name, field="name", max_length=200)
@@ -76,15 +91,20 @@ def customer_find_or_create(
             .order_by("by_email", "id")
             .first()
         )
+        phone_holder = None
+        if found is not None and email_n and found.email != email_n:
+            found, phone_holder = None, found
         if found is not None:
-            return found, False
+            return CustomerMatch(found, False)
         customer = Customer.objects.create(name=name, email=email_n, phone=phone_n, region=region, tier=tier)
-        return customer, True
+        return CustomerMatch(customer, True, phone_holder)
 
 
 def customer_create(*, name: str, email: str, phone: str, tier: str, region: Region | None) -> Customer:
     """A new customer record (staff). Refuses a second customer with the same email or phone."""
-    customer, created = customer_find_or_create(name=name, email=email, phone=phone, region=region, tier=tier)
+    customer, created, _holder = customer_find_or_create(
+        name=name, email=email, phone=phone, region=region, tier=tier
+    )
     if not created:
         message = _("A customer with this email or phone already exists (id %(id)s).") % {"id": customer.pk}
         raise NotAllowedNow(message, code="customer_exists")

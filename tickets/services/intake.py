@@ -218,10 +218,11 @@ def ticket_log(
     An incident time without a UTC offset (typed into the console) is read on the wall clock of the
     zone the complaint lives in (sla.selectors.time_zone_of)."""
     with transaction.atomic():
+        phone_holder = None
         if isinstance(customer, Mapping):
             details = dict(customer)
             try:
-                customer, _created = customer_find_or_create(**details)
+                customer, _created, phone_holder = customer_find_or_create(**details)
             except InvalidInput as exc:
                 if not customer_field_prefix:
                     raise
@@ -230,7 +231,7 @@ def ticket_log(
         if incident_at is not None and timezone.is_naive(incident_at):
             zone = zones.zone(sla_selectors.time_zone_of(service=service, customer=customer))
             incident_at = incident_at.replace(tzinfo=zone)
-        return ticket_create(
+        ticket = ticket_create(
             actor=actor,
             customer=customer,
             service=service,
@@ -244,6 +245,30 @@ def ticket_log(
             via=via,
             now=now,
         )
+        _note_phone_holder(ticket, phone_holder)
+        return ticket
+
+
+def _note_phone_holder(ticket: Ticket, phone_holder: Customer | None) -> None:
+    """Tell staff, on the ticket, that its phone number is on record for another customer."""
+    if phone_holder is None:
+        return
+    TicketMessage.objects.create(
+        ticket=ticket,
+        kind=MessageKind.NOTE,
+        body=_(
+            "The phone number %(phone)s is also on record for customer %(name)s (id %(id)s) under another "
+            "email address. This complaint was filed under a new customer record with the email given "
+            "(%(email)s), so that its messages reach the person who filed it. If they are the same person, "
+            "merge the records."
+        )
+        % {
+            "phone": phone_holder.phone,
+            "name": phone_holder.name,
+            "id": phone_holder.pk,
+            "email": ticket.customer.email,
+        },
+    )
 
 
 def ticket_file_from_portal(
@@ -279,7 +304,7 @@ def ticket_file_from_portal(
             _("The complaint cannot be filed; see the messages for each field."), fields=errors
         )
     with transaction.atomic():
-        customer, _created = customer_find_or_create(name=name, email=email_n, phone=phone_n)
+        customer, _created, phone_holder = customer_find_or_create(name=name, email=email_n, phone=phone_n)
         service = None
         reference = (service_ref or "").strip()
         if reference:
@@ -288,7 +313,7 @@ def ticket_file_from_portal(
                 # The same answer whether the reference is unknown or someone else's.
                 message = _("We could not find this service reference for your contact details.")
                 raise InvalidInput(message, fields={"service_ref": [message]})
-        return ticket_create(
+        ticket = ticket_create(
             actor=None,
             customer=customer,
             service=service,
@@ -301,6 +326,8 @@ def ticket_file_from_portal(
             via=Via.PORTAL,
             now=now,
         )
+        _note_phone_holder(ticket, phone_holder)
+        return ticket
 
 
 def ticket_customer_message(
