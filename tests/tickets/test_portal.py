@@ -448,3 +448,30 @@ def test_filing_is_rate_limited_with_429_and_the_throttled_request_stores_nothin
     assert set(response.json()) == {"code", "message", "fields"}
     assert response.json()["code"] == "throttled"
     assert (Ticket.objects.count(), Customer.objects.count()) == counts == (30, 30)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contact", ["someone.else@example.com", "0813-9999-0000", "not a contact"])
+def test_a_real_number_with_a_wrong_contact_costs_what_an_unknown_number_costs(contact: str) -> None:
+    """Tracking does the same work on both paths (issue 18, finding 5): the same statements, none of
+    them reading the real ticket's messages, so the answer's timing does not tell that a number exists."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpdesk.lib.errors import NotFound
+    from tickets import selectors
+
+    real = filed()
+    unknown = ticket_numbers.encode(10**6)
+    assert not Ticket.objects.filter(number=unknown).exists()
+
+    def statements(number: str) -> list[str]:
+        with CaptureQueriesContext(connection) as queries, pytest.raises(NotFound):
+            selectors.portal_ticket(number=number, contact=contact)
+        return [query["sql"].replace(f"'{number}'", "'N'") for query in queries.captured_queries]
+
+    wrong_contact, unknown_number = statements(real.number), statements(unknown)
+    assert len(wrong_contact) == 1
+    assert wrong_contact == unknown_number
+    # The right contact still finds it (with its messages, in the same first statement's shape).
+    assert selectors.portal_ticket(number=real.number, contact=EMAIL) == real
