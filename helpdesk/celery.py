@@ -5,7 +5,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.base")
+# Production unless told otherwise, as for the web (helpdesk/wsgi.py); dev.py names the base settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.production")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")

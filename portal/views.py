@@ -24,13 +24,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from helpdesk.lib import ticket_numbers
-from helpdesk.lib.clients import client_ip
 from helpdesk.lib.errors import DomainError, NotFound
 from helpdesk.lib.zones import INDONESIAN_ZONES
 from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
+from portal.limits import portal_limited
 from reports import services as reports_services
 from sla import selectors as sla_selectors
 from tickets import selectors, services
@@ -95,11 +94,8 @@ def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _is_limited(request: HttpRequest, *, scope: str) -> bool:
-    """Count this request against the API's rate for `scope` ("portal" or "portal_track")."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    return is_ratelimited(
-        request, group=f"portal-pages:{scope}", key=client_ip, rate=rate, method="POST", increment=True
-    )
+    """Count this request against the client's budget for `scope`, shared with the portal's API."""
+    return portal_limited(request, scope=scope)
 
 
 def _too_many_requests(request: HttpRequest) -> HttpResponse:

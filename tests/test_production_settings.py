@@ -44,9 +44,13 @@ def run(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECRET_KEY", "SECURE_", "ALLOWED_HOSTS", "DJANGO_"))
+        if not key.startswith(("SECRET_KEY", "SECURE_", "ALLOWED_HOSTS", "DJANGO_", "NUM_PROXIES"))
     }
-    env |= {"DJANGO_SETTINGS_MODULE": "helpdesk.settings.production", "ALLOWED_HOSTS": "testserver"}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.production",
+        "ALLOWED_HOSTS": "testserver",
+        "NUM_PROXIES": "1",
+    }
     env |= environment
     return subprocess.run(  # noqa: S603 — our own interpreter and code
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -100,3 +104,24 @@ def test_production_leaves_the_redirect_to_a_proxy_that_already_does_it() -> Non
         "page": [200, None, None],
         "behind_proxy": [200, None, "max-age=31536000"],
     }
+
+
+def test_production_refuses_to_start_without_being_told_how_many_proxies_stand_in_front() -> None:
+    """Every rate limit and the login lock-out count per client address; behind a proxy with NUM_PROXIES
+    at 0 every customer would be the proxy. There is no safe default, so production asks."""
+    assert run("import django; django.setup()", SECRET_KEY=STRONG_KEY, NUM_PROXIES="0").returncode == 0
+    env_without = "import os; os.environ.pop('NUM_PROXIES'); import django; django.setup()"
+    refused = run(env_without, SECRET_KEY=STRONG_KEY)
+    assert refused.returncode != 0
+    assert "NUM_PROXIES is not set" in refused.stderr.strip().splitlines()[-1]
+
+
+def test_a_server_started_without_settings_runs_production_and_refuses_the_development_key() -> None:
+    """helpdesk.wsgi (what gunicorn loads) and the Celery app default to the production settings: left
+    unset, DJANGO_SETTINGS_MODULE does not give a server the development SECRET_KEY."""
+    for module in ("helpdesk.wsgi", "helpdesk.celery"):
+        unset = "import os; os.environ.pop('DJANGO_SETTINGS_MODULE')"
+        code = f"{unset}; import {module}; import django; django.setup()"
+        result = run(code)
+        assert result.returncode != 0, module
+        assert "SECRET_KEY is not set" in result.stderr.strip().splitlines()[-1], result.stderr[-500:]

@@ -7,9 +7,15 @@ from django.http import HttpRequest
 
 
 def client_ip(group: str | None, request: HttpRequest) -> str:
+    """django-ratelimit's key: the client's address (`client_address`)."""
+    return client_address(request)
+
+
+def client_address(request: HttpRequest) -> str:
     """The client's address: behind NUM_PROXIES proxies of ours, the address the outermost of them was
-    given in X-Forwarded-For; otherwise REMOTE_ADDR. (Behind a proxy with NUM_PROXIES unset every client
-    would be the proxy: production settings refuse that — see helpdesk.settings.production.)"""
+    given in X-Forwarded-For; otherwise REMOTE_ADDR. Every rate limit, DRF's throttles and the login
+    lock-out (AXES_CLIENT_IP_CALLABLE) read it here. (Behind a proxy with NUM_PROXIES unset every client
+    would be the proxy: production settings refuse to start without it — helpdesk.settings.production.)"""
     proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:

@@ -200,7 +200,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "helpdesk.lib.api_errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_THROTTLE_RATES": {"portal": "30/minute", "portal_track": "60/minute"},
+    # Per client address (helpdesk.lib.clients), shared by the portal's pages and its API (portal.limits).
+    "DEFAULT_THROTTLE_RATES": {
+        "portal": env.str("PORTAL_RATE", default="30/minute"),
+        "portal_track": env.str("PORTAL_TRACK_RATE", default="60/minute"),
+    },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
@@ -311,6 +315,9 @@ DEFAULT_FROM_EMAIL = env(
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as every rate limit sees it (NUM_PROXIES): behind a proxy, REMOTE_ADDR is the proxy's,
+# and a lock-out per username and proxy would let anyone lock anyone out.
+AXES_CLIENT_IP_CALLABLE = "helpdesk.lib.clients.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

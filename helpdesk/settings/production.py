@@ -2,6 +2,8 @@
 
 `manage.py check --deploy --fail-level WARNING` passes with these defaults (CI runs it)."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.settings.base import *  # noqa: F403
@@ -29,6 +31,16 @@ if _key_problem:
     )
 
 TICKET_NUMBER_KEY = env("TICKET_NUMBER_KEY", default="") or ticket_number_key(SECRET_KEY)
+
+# How many proxies of ours stand in front (each appends the address it saw to X-Forwarded-For). Every
+# rate limit and the login lock-out count per client address: with a proxy in front and this left at 0,
+# every customer would be the proxy (one bucket for all, a lock-out per username); with it set and no
+# proxy, a client could pick its own address. There is no safe default: the deployment says.
+if "NUM_PROXIES" not in os.environ:
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is not set. Set it to the number of proxies in front of the web servers "
+        "(0 when clients reach gunicorn directly, 1 behind one load balancer or nginx)."
+    )
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)

@@ -11,7 +11,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from helpdesk.lib.api import ErrorSerializer
@@ -24,6 +23,7 @@ from portal.api.serializers import (
     PortalRejectInput,
     PublicStatusSerializer,
 )
+from portal.limits import PortalThrottle
 from reports import services as reports_services
 from tickets import selectors, services
 from tickets.models import Ticket
@@ -37,7 +37,7 @@ THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests; try
 class PortalView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PortalThrottle]  # the budget the portal's pages share (portal.limits)
     throttle_scope = "portal"
 
 

@@ -480,6 +480,37 @@ def test_the_limit_follows_the_forwarded_address_behind_a_proxy(ticket: Ticket, 
     assert (first.status_code, second.status_code, someone_else.status_code) == (404, 429, 404)
 
 
+def test_the_pages_and_the_api_draw_on_one_budget(
+    english: Client, ticket: Ticket, settings: Any, one_rate_window: None
+) -> None:
+    """Tracking through the page and through /api/portal/track/ counts against the same limit per
+    client (issue 18, finding 7): using both does not double it."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"portal": "30/minute", "portal_track": "4/minute"},
+    }
+    api = Client()
+    for _ in range(2):
+        assert track(english, ticket.number, "wrong@example.co.id").status_code == 404
+        answer = api.get("/api/portal/track/", {"number": ticket.number, "contact": "wrong@example.co.id"})
+        assert answer.status_code == 404
+    assert api.get("/api/portal/track/", {"number": ticket.number, "contact": "x"}).status_code == 429
+    assert track(english, ticket.number, "budi@example.co.id").status_code == 429
+
+
+def test_the_login_lock_out_counts_per_forwarded_address_behind_a_proxy(settings: Any) -> None:
+    """django-axes reads the client's address where every rate limit does: behind a proxy, one
+    customer's bad passwords lock only that address out of that account, not everyone."""
+    from axes.helpers import get_client_ip_address
+    from django.test import RequestFactory
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    factory = RequestFactory()
+    one = factory.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1")
+    two = factory.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 2.2.2.2")
+    assert (get_client_ip_address(one), get_client_ip_address(two)) == ("1.1.1.1", "2.2.2.2")
+
+
 # --- Language -------------------------------------------------------------------------------------------
 
 
