@@ -57,3 +57,18 @@
   setInterval(tick, 15000);
   document.body.addEventListener("htmx:afterSettle", tick);
 })();
+
+/* The new-complaint page: choosing a look-up result fills the hidden customer/service fields and says
+ * which was chosen (the buttons carry data-choose-customer, data-choose-service, data-summary and
+ * data-zone-hint). */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-choose-customer]");
+    if (!button) return;
+    document.getElementById("id_customer").value = button.dataset.chooseCustomer;
+    document.getElementById("id_service").value = button.dataset.chooseService || "";
+    document.getElementById("chosen-customer").textContent = button.dataset.summary;
+    document.getElementById("incident-zone").textContent = button.dataset.zoneHint || "";
+  });
+})();
