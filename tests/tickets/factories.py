@@ -89,3 +89,25 @@ RCA = {
     "temporary_fix": "Rerouted traffic.",
     "permanent_fix": "Spliced the cable.",
 }
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG image (attachments are opened by Pillow, so a signature alone is refused)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    """A real one-page PDF (attachments are opened by PDFium, so a `%PDF-` line alone is refused)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, "PDF")
+    return buffer.getvalue()

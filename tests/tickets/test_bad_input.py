@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from escalation.models import Escalation
 from notifications.models import Notification
-from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
+from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket, pdf_bytes, png_bytes
 from tests.tickets.flow import Staff
 from tickets.models import Attachment, Customer, Service, Ticket, TicketMessage
 
@@ -362,7 +362,7 @@ def test_actions_refuse_bad_input_and_change_nothing(
     assert Ticket.objects.filter(pk=ticket.pk).values().get() == row
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.mark.django_db
@@ -378,6 +378,31 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
             "file_type_refused",
         ),
         (lambda: SimpleUploadedFile("invoice.pdf", PNG, content_type="application/pdf"), "file_type_refused"),
+        # The first bytes of a PDF or a PNG, and then something else (a web page, nothing): content decides.
+        (
+            lambda: SimpleUploadedFile(
+                "invoice.pdf",
+                b"%PDF-1.7\n<html><script>alert(1)</script></html>",
+                content_type="application/pdf",
+            ),
+            "file_type_refused",
+        ),
+        (
+            lambda: SimpleUploadedFile(
+                "photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"
+            ),
+            "file_type_refused",
+        ),
+        (
+            lambda: SimpleUploadedFile("photo.jpg", PNG, content_type="image/jpeg"),
+            "file_type_refused",
+        ),
+        (
+            lambda: SimpleUploadedFile(
+                "notes.txt", b"fine at first" + b"\x00" * 3000, content_type="text/plain"
+            ),
+            "file_type_refused",
+        ),
         (
             lambda: SimpleUploadedFile("notes.txt", b"\x00\x01binary", content_type="text/plain"),
             "file_type_refused",
@@ -525,3 +550,52 @@ def test_json_nested_to_the_limit_is_parsed() -> None:
     body = '{"a": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}"
     parsed = JSONParser().parse(io.BytesIO(body.encode()), "application/json", {})
     assert list(parsed) == ["a"]
+
+
+@pytest.mark.django_db
+def test_a_real_pdf_is_accepted(staff: Staff, api: Any) -> None:
+    ticket = make_ticket(actor=staff.agent, service=ServiceFactory())
+    response = api(staff.agent).post(
+        f"/api/tickets/{ticket.number}/attachments/",
+        {"file": SimpleUploadedFile("invoice.pdf", pdf_bytes(), content_type="application/pdf")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+
+
+class Unreadable:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args: Any) -> bytes:
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("path", ["/api/tickets/K7QM-4X2A/attachments/", "/portal/file/"])
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(path: str) -> None:
+    """A 50 MB upload is answered 413 from its Content-Length alone (issue 18, finding 11)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(path, content_type="multipart/form-data; boundary=x")
+    request.META["CONTENT_LENGTH"] = str(50 * 1024 * 1024)
+    request.META["wsgi.input"] = Unreadable()
+    request._stream = Unreadable()  # type: ignore[attr-defined]
+    response = WSGIHandler().get_response(request)
+    assert response.status_code == 413
+    assert response["Connection"] == "close"
+    if path.startswith("/api/"):
+        assert json.loads(response.content)["code"] == "request_too_large"
+
+
+def test_a_body_without_a_length_is_stopped_past_the_limit(settings: Any) -> None:
+    from django.core.files.uploadhandler import StopUpload
+
+    from helpdesk.lib.uploads import FORM_ROOM, LimitedUploadHandler
+
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    handler = LimitedUploadHandler()
+    handler.receive_data_chunk(b"a" * (1024 + FORM_ROOM), 0)
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"a", 1024 + FORM_ROOM)

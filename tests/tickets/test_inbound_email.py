@@ -11,14 +11,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from notifications.models import Notification
-from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
+from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket, png_bytes
 from tests.tickets.flow import Staff, ticket_in
 from tickets import inbound, services
 from tickets.models import Attachment, InboundEmail, MessageKind, Stage, Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.fixture

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import codecs
 from typing import Any, cast
 
+import pypdfium2  # PDFium is not thread-safe: one request at a time per process (gunicorn's sync workers)
 import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from helpdesk.lib.cleaning import (
     clean_text,
@@ -31,13 +32,49 @@ _SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
 }
+_IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
+
+
+def _content_is(content_type: str, upload: UploadedFile) -> bool:
+    """Whether the whole file is what its type says, read by the libraries made to read it — not only
+    its first bytes (a `%PDF-` line followed by a web page is no PDF): PDFium must open the PDF and find a
+    page in it, Pillow must identify and verify the image, a text file must be UTF-8 throughout without
+    NUL."""
+    upload.seek(0)
+    try:
+        if content_type == "application/pdf":
+            try:
+                document = pypdfium2.PdfDocument(upload.read())
+            except pypdfium2.PdfiumError:
+                return False
+            try:
+                return len(document) > 0
+            finally:
+                document.close()
+        if content_type in _IMAGE_FORMATS:
+            try:
+                with Image.open(upload) as image:
+                    if image.format != _IMAGE_FORMATS[content_type]:
+                        return False
+                    image.verify()
+            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+                return False
+            return True
+        data = upload.read()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return b"\x00" not in data
+    finally:
+        upload.seek(0)
 
 
 def attachment_add(
     *, ticket: Ticket, actor: AbstractBaseUser | None, upload: UploadedFile, is_public: bool = True
 ) -> Attachment:
     """Attach a file within the size and type limits (SPEC §4). The type is judged by the name's
-    extension and the file's own first bytes; text files must be UTF-8 without NUL."""
+    extension, the file's own first bytes and then its whole content (`_content_is`)."""
     limit = settings.ATTACHMENT_MAX_BYTES
     name = clean_text(upload.name or "", field="file", max_length=200)
     if upload.size is None or upload.size > limit:
@@ -55,13 +92,7 @@ def attachment_add(
     valid = content_type is not None
     if valid and content_type in _SIGNATURES:
         valid = head.startswith(_SIGNATURES[content_type])
-    elif valid:
-        try:
-            # Incremental decoding tolerates a character cut in two at the end of the sample.
-            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-            valid = b"\x00" not in head
-        except UnicodeDecodeError:
-            valid = False
+    valid = valid and _content_is(str(content_type), upload)
     if not valid:
         allowed = ", ".join(
             ext for exts in settings.HELPDESK["ATTACHMENT_ALLOWED_TYPES"].values() for ext in exts
