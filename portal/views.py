@@ -33,7 +33,17 @@ from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, Subscr
 from reports import services as reports_services
 from sla import selectors as sla_selectors
 from tickets import selectors, services
-from tickets.models import OPEN_STAGES, Action, CloseReason, Incident, MessageKind, Region, Stage, Ticket
+from tickets.models import (
+    OPEN_STAGES,
+    Action,
+    CloseReason,
+    Incident,
+    MessageKind,
+    Region,
+    ServiceKind,
+    Stage,
+    Ticket,
+)
 from tickets.services import incidents as incident_services
 
 # SPEC: Indonesian first. The portal follows only the language the customer chose with the switch (the
@@ -299,9 +309,11 @@ def _incidents_context(
     regions = list(Region.objects.order_by("name"))
     code = str(request.GET.get("region", ""))[:16]
     chosen = next((region for region in regions if region.code == code), None)
+    kind = str(request.GET.get("kind", ""))
+    kind = kind if kind in ServiceKind.values else ""
     zone = chosen.timezone if chosen else settings.DISPLAY_TIME_ZONE
     shown = []
-    for incident in selectors.open_incidents(region_id=chosen.pk if chosen else None):
+    for incident in selectors.open_incidents(region_id=chosen.pk if chosen else None, service_kind=kind):
         latest = incident.latest_updates[0] if incident.latest_updates else None
         form = bound[1] if bound and bound[0] == incident.pk else None
         form = form or SubscribeForm(prefix=f"incident-{incident.pk}")
@@ -323,6 +335,17 @@ def _incidents_context(
         "regions": [(region.code, region.name) for region in regions],
         "region": chosen.code if chosen else "",
         "region_name": chosen.name if chosen else "",
+        "kinds": ServiceKind.choices,
+        "kind": kind,
+        "filter_query": urlencode(
+            {
+                name: value
+                for name, value in (("region", chosen.code if chosen else ""), ("kind", kind))
+                if value
+            }
+        )
+        if chosen or kind
+        else "",
         "incident_zone": zone,
         "incident_zone_name": INDONESIAN_ZONES.get(zone, zone),
     }
@@ -337,8 +360,10 @@ def incident_subscribe(request: HttpRequest, incident_id: int) -> HttpResponse:
         return _too_many_requests(request)
     back = reverse("portal:home")
     region = str(request.GET.get("region", ""))[:16]
-    if region:
-        back = f"{back}?{urlencode({'region': region})}"
+    kind = str(request.GET.get("kind", ""))[:32]
+    query = {name: value for name, value in (("region", region), ("kind", kind)) if value}
+    if query:
+        back = f"{back}?{urlencode(query)}"
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None or not incident.is_open:
         messages.info(request, _("This disruption is over: service is back."))

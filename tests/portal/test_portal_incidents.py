@@ -211,3 +211,29 @@ def test_tracking_a_linked_ticket_shows_the_incident_s_updates_newest_first(
     other = make_ticket(customer=CustomerFactory(email="ani@example.co.id"))
     english.post("/portal/track/", {"number": other.number, "contact": "ani@example.co.id"})
     assert 'data-testid="incident"' not in english.get(f"/portal/tickets/{other.number}/").content.decode()
+
+
+def test_naming_a_kind_of_service_shows_the_incidents_of_that_kind_or_of_every_kind(staff: Staff) -> None:
+    fiber = incidents.incident_declare(
+        actor=staff.supervisor,
+        title="Fiber cut",
+        details_id="Fiber.",
+        regions=["mks"],
+        service_kinds=["fiber"],
+    )
+    incidents.incident_declare(
+        actor=staff.supervisor,
+        title="Cloud down",
+        details_id="Cloud.",
+        regions=["mks"],
+        service_kinds=["cloud_hosting"],
+    )
+    incidents.incident_declare(
+        actor=staff.supervisor, title="Everything", details_id="Semua.", regions=["jkt"]
+    )
+    assert shown(Client().get("/portal/?kind=fiber")) == ["Everything", "Fiber cut"]
+    assert shown(Client().get("/portal/file/?region=mks&kind=fiber")) == ["Fiber cut"]
+    assert len(shown(Client().get("/portal/?kind=nonsense"))) == 3
+    html = Client().get("/portal/?region=mks&kind=fiber").content.decode()
+    assert '<option value="fiber" selected>' in html
+    assert f'action="/portal/incidents/{fiber.pk}/subscribe/?region=mks&amp;kind=fiber"' in html
