@@ -8,6 +8,7 @@ its POST is refused (403) before anything is read or written."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -248,11 +249,19 @@ def incident_resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 def _back_to_queue(request: HttpRequest) -> HttpResponse:
-    back = str(request.POST.get("next", ""))
-    is_safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-    if back and is_safe and back.startswith(reverse("console:queue")):
-        return redirect(back)
-    return redirect("console:queue")
+    """Back to the queue as the agent left it: the page's address as the browser last showed it (the
+    Referer: the HTMX filters push their address without reloading the page), else the address the page
+    was rendered at; only a queue address of this site."""
+    queue = reverse("console:queue")
+    for candidate in (str(request.META.get("HTTP_REFERER", "")), str(request.POST.get("next", ""))):
+        if not candidate or not url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            continue
+        parts = urlsplit(candidate)
+        if parts.path == queue:
+            return redirect(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+    return redirect(queue)
 
 
 @require_POST

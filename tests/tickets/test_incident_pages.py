@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -55,6 +56,15 @@ def declare(
 def service_in(code: str, kind: str = "fiber") -> Any:
     customer = CustomerFactory(region=Region.objects.get(code=code))
     return ServiceFactory(customer=customer, region=customer.region, kind=kind)
+
+
+WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
+
+
+def wall_clock_in(days: int) -> tuple[str, dt.datetime]:
+    """A time `days` ahead as typed on the head office's clock, and the moment it stands for."""
+    moment = timezone.now().astimezone(WIB).replace(second=0, microsecond=0) + dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M"), moment
 
 
 def messages_of(response: Any) -> list[str]:
@@ -234,19 +244,20 @@ def test_posting_an_update_owes_it_to_every_linked_customer_and_changes_the_rest
     ticket = make_ticket(service=service_in("mks"))
     assert ticket.incident_id == incident.pk
     client = client_for(staff.supervisor)
+    typed, expected = wall_clock_in(days=2)
     response = client.post(
         f"/console/incidents/{incident.pk}/update/",
         {
             "update-body_id": "Perbaikan selesai pukul 18.00.",
             "update-body_en": "",
-            "update-expected_restoration_at": "2026-12-31T18:00",
+            "update-expected_restoration_at": typed,
         },
     )
     assert response.status_code == 302
     update = IncidentUpdate.objects.get(incident=incident)
     assert update.body_id == "Perbaikan selesai pukul 18.00."
     incident.refresh_from_db()
-    assert incident.expected_restoration_at == dt.datetime(2026, 12, 31, 11, 0, tzinfo=dt.UTC)
+    assert incident.expected_restoration_at == expected
     owed = Notification.objects.filter(template="incident_update")
     assert list(owed.values_list("email", flat=True)) == [ticket.contact_email or ticket.customer.email]
 
@@ -270,17 +281,15 @@ def test_the_expected_restoration_is_changed_and_cleared(staff: Staff) -> None:
     incident = declare(staff)
     client = client_for(staff.supervisor)
     url = f"/console/incidents/{incident.pk}/restoration/"
-    assert client.post(url, {"restoration-expected_restoration_at": "2026-12-01T20:30"}).status_code == 302
+    typed, expected = wall_clock_in(days=1)
+    assert client.post(url, {"restoration-expected_restoration_at": typed}).status_code == 302
     incident.refresh_from_db()
-    assert incident.expected_restoration_at == dt.datetime(2026, 12, 1, 13, 30, tzinfo=dt.UTC)
+    assert incident.expected_restoration_at == expected
     assert client.post(url, {"restoration-expected_restoration_at": ""}).status_code == 302
     incident.refresh_from_db()
     assert incident.expected_restoration_at is None
     assert (
-        client_for(staff.agent)
-        .post(url, {"restoration-expected_restoration_at": "2026-12-01T20:30"})
-        .status_code
-        == 403
+        client_for(staff.agent).post(url, {"restoration-expected_restoration_at": typed}).status_code == 403
     )
     assert Incident.objects.get(pk=incident.pk).expected_restoration_at is None
     assert IncidentUpdate.objects.count() == 0
@@ -372,6 +381,17 @@ def test_a_selection_without_an_incident_or_by_a_role_that_may_not_link_links_no
         "/console/link-incident/", {"tickets": [ticket.number], "next": "https://evil.example/"}, follow=True
     )
     assert response.redirect_chain == [("/console/", 302)]
+    # Back to the queue as the browser last showed it (the HTMX filters push their address).
+    filtered = client_for(staff.agent).post(
+        "/console/link-incident/",
+        {"tickets": [ticket.number], "next": "/console/"},
+        HTTP_REFERER="http://testserver/console/?tab=all&category=network",
+    )
+    assert filtered["Location"] == "/console/?tab=all&category=network"
+    elsewhere = client_for(staff.agent).post(
+        "/console/link-incident/", {"tickets": [ticket.number]}, HTTP_REFERER="http://evil.example/console/"
+    )
+    assert elsewhere["Location"] == "/console/"
     assert messages_of(response) == ["Nothing was linked: Choose an open incident."]
     assert 'form="queue-link"' not in client_for(staff.manager).get("/console/").content.decode()
     refused = client_for(staff.manager).post(
