@@ -206,6 +206,42 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
             [_("Backlog at month end"), data["backlog"]["at_month_end"]],
         ],
     )
+    incidents = data.get("incidents")  # absent from snapshots built before incidents were in the recap
+    if incidents is not None:
+        sheet(
+            _("Incidents"),
+            [
+                _("Incident"),
+                _("Title"),
+                _("Started"),
+                _("Resolved"),
+                _("Duration (minutes)"),
+                _("Complaints"),
+            ],
+            [
+                [
+                    _("All incidents"),
+                    "",
+                    incidents["count"],
+                    incidents["resolved"],
+                    incidents["mean_minutes"],
+                    None,
+                ],
+                *[
+                    [
+                        f"INC-{row['id']}",
+                        row["title"],
+                        row["started_at"],
+                        row["resolved_at"] or "",
+                        row["minutes"],
+                        row["tickets"],
+                    ]
+                    for row in incidents["listed"]
+                ],
+                [_("Complaints linked to an incident"), "", None, None, None, incidents["linked_complaints"]],
+                [_("Share of the month's complaints %"), "", None, None, None, incidents["linked_share_pct"]],
+            ],
+        )
     sheet(
         _("Root causes"),
         [_("Code"), _("Root cause"), _("Tickets"), _("Analyses")],

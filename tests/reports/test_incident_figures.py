@@ -5,8 +5,11 @@ shows the incidents open now with links, in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+import openpyxl
+import pypdfium2
 import pytest
 import time_machine
 from django.test import Client
@@ -120,6 +123,17 @@ def test_the_monthly_page_and_csv_show_the_incidents(staff: Staff, march: dict[s
     )
     text = exports.monthly_csv(report).decode("utf-8")
     assert "incidents,incidents,linked_share_pct,75.0" in text
+    book = openpyxl.load_workbook(io.BytesIO(exports.monthly_xlsx(report)))
+    rows = list(book["Incidents"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][2:5] == (2, 1, 270.0)
+    assert rows[1][0:2] == (f"INC-{march['a'].pk}", "A: Makassar cable")
+    assert rows[1][4:6] == (270.0, 2)
+    assert rows[-1][5] == 75.0
+    pdf = pypdfium2.PdfDocument(exports.monthly_pdf(report))
+    text = " ".join(pdf[index].get_textpage().get_text_range() for index in range(len(pdf)))
+    assert "Incidents started this month: 2 (1 resolved); complaints linked to an incident: 3." in " ".join(
+        text.split()
+    )
 
 
 def test_a_snapshot_built_before_incidents_were_in_the_recap_still_shows(staff: Staff) -> None:
