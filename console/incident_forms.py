@@ -28,6 +28,12 @@ class HeadOfficeDateTimeField(forms.DateTimeField):
         kwargs.setdefault("input_formats", TIME_FORMATS)
         super().__init__(**kwargs)
 
+    def prepare_value(self, value: Any) -> Any:
+        # Shown on the same clock it is read on (Django would show it in the current zone).
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(zones.zone(zones.head_office_zone_name())).replace(tzinfo=None)
+        return value
+
     def to_python(self, value: Any) -> dt.datetime | None:
         result = super().to_python(value)
         if result is None:

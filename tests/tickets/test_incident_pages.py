@@ -285,6 +285,9 @@ def test_the_expected_restoration_is_changed_and_cleared(staff: Staff) -> None:
     assert client.post(url, {"restoration-expected_restoration_at": typed}).status_code == 302
     incident.refresh_from_db()
     assert incident.expected_restoration_at == expected
+    # The form shows it again on the clock it is typed on (WIB), so sending it back unchanged keeps it.
+    page = client.get(f"/console/incidents/{incident.pk}/").content.decode()
+    assert f'name="restoration-expected_restoration_at" value="{typed}"' in page
     assert client.post(url, {"restoration-expected_restoration_at": ""}).status_code == 302
     incident.refresh_from_db()
     assert incident.expected_restoration_at is None
