@@ -293,6 +293,12 @@ def queue_link(request: HttpRequest) -> HttpResponse:
             )
             % {"count": len(linked), "id": incident.pk, "numbers": ", ".join(linked)},
         )
+    # One line per reason (a selection of 500 refused for one reason is one message, not 500).
+    reasons: dict[str, list[str]] = {}
     for number, why in refused:
-        messages.error(request, _("%(number)s not linked: %(why)s") % {"number": number, "why": why})
+        reasons.setdefault(why, []).append(number)
+    for why, numbers in reasons.items():
+        messages.error(
+            request, _("%(number)s not linked: %(why)s") % {"number": ", ".join(numbers), "why": why}
+        )
     return _back_to_queue(request)

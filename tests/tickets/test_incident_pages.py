@@ -354,7 +354,7 @@ def test_a_queue_selection_is_linked_ticket_by_ticket_and_each_refusal_is_said(s
     response = client.post(
         "/console/link-incident/",
         {
-            "tickets": [first.number, second.number, closed.number, "ZZZZ-ZZZZ"],
+            "tickets": [first.number, second.number, closed.number, "ZZZZ-ZZZZ", "YYYY-YYYY"],
             "incident": str(incident.pk),
             "next": "/console/?tab=all",
         },
@@ -366,7 +366,8 @@ def test_a_queue_selection_is_linked_ticket_by_ticket_and_each_refusal_is_said(s
     assert said[0] == f"2 tickets linked to INC-{incident.pk}: {linked}."
     assert len(said) == 3
     assert any(message.startswith(f"{closed.number} not linked: ") for message in said)
-    assert "ZZZZ-ZZZZ not linked: No ticket with this number." in said
+    # One message per reason, however many tickets it holds back.
+    assert "YYYY-YYYY, ZZZZ-ZZZZ not linked: No ticket with this number." in said
     for ticket in (first, second):
         ticket.refresh_from_db()
         assert ticket.incident_id == incident.pk
