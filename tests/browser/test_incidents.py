@@ -4,6 +4,7 @@ posts an update and resolves it with its RCA. axe on the pages on the way."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ def test_a_customer_sees_the_outage_before_filing_and_asks_to_be_kept_informed(
     page.goto("/portal/")
     page.select_option("#incident-region", "mks")
     page.locator("#incident-region").evaluate("select => select.form.submit()")
-    page.wait_for_url("**/portal/?region=mks")
+    page.wait_for_url(re.compile(r"/portal/\?region=mks&kind=$"))
     card = page.locator(f"[data-incident='{incident.pk}']")
     expect(card).to_contain_text("Kabel laut putus Makassar")
     expect(card.locator("[data-testid=latest-update]")).to_contain_text("Kapal perbaikan berangkat.")
