@@ -1,6 +1,7 @@
 """Mass incidents in headless Chromium (issue 16): a customer on the portal sees the outage of their
 region before filing and asks to be kept informed; a supervisor declares an incident in the console,
-posts an update and resolves it with its RCA. axe on the pages on the way."""
+posts an update and resolves it with its RCA; an agent links a queue selection to it. axe on the pages
+on the way."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.tickets.factories import ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
-from tickets.models import Incident, IncidentSubscription, IncidentUpdate
+from tickets.models import Incident, IncidentSubscription, IncidentUpdate, Ticket
 from tickets.services import incidents
 
 # Live-server tests commit their data; the seeded regions and role groups are restored after each.
@@ -98,3 +100,29 @@ def test_a_supervisor_declares_updates_and_resolves_an_incident(
     incident.refresh_from_db()
     assert incident.resolved_at is not None
     assert incident.rca.problem_statement == "A backbone router failed."
+
+
+def test_an_agent_links_a_queue_selection_to_an_incident(
+    staff: Staff, page: Any, login: Callable[[Any, Any], None], assert_accessible: Callable[[Any], None]
+) -> None:
+    incident = incidents.incident_declare(
+        actor=staff.supervisor, title="Backbone Makassar", details_id="Gangguan backbone.", regions=["mks"]
+    )
+    first, second, left = (make_ticket(actor=staff.agent, service=ServiceFactory()) for _ in range(3))
+    login(page, staff.agent)
+    page.goto("/console/?tab=all")
+    assert_accessible(page)
+    page.get_by_label(f"Select ticket {first.number}").check()
+    page.get_by_label(f"Select ticket {second.number}").check()
+    page.select_option("#link-incident", str(incident.pk))
+    page.get_by_role("button", name="Link to incident").click()
+    expect(page.locator(".console-messages .alert-success")).to_contain_text(
+        f"2 tickets linked to INC-{incident.pk}"
+    )
+    expect(page.locator(f"tr[data-number='{first.number}'] [data-testid=incident]")).to_contain_text(
+        "Backbone Makassar"
+    )
+    assert sorted(Ticket.objects.filter(incident=incident).values_list("number", flat=True)) == sorted(
+        [first.number, second.number]
+    )
+    assert Ticket.objects.get(pk=left.pk).incident_id is None
