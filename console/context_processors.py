@@ -30,6 +30,9 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("reports:dashboard", gettext_lazy("Dashboard"), MANAGING),
     ("reports:monthly_list", gettext_lazy("Monthly reports"), REPORTING),
     ("reports:capa_list", gettext_lazy("RCA & CAPA"), CAPA),
+    # Every staff member reads the incidents (and links complaints to them); who may declare, update and
+    # resolve one is the incident page's to say (tickets.selectors.can_manage_incidents).
+    ("console:incidents", gettext_lazy("Incidents"), None),
     ("console:inbox", gettext_lazy("Inbox"), None),
 ]
 

@@ -1,16 +1,27 @@
-"""The staff console's pages (console.views), mounted at /console/."""
+"""The staff console's pages (console.views, console.incident_views), mounted at /console/."""
 
 from django.urls import path
 
-from console import views
+from console import incident_views, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("link-incident/", incident_views.queue_link, name="queue_link"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/new/", incident_views.incident_new, name="incident_new"),
+    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/update/", incident_views.incident_post_update, name="incident_update"),
+    path(
+        "incidents/<int:incident_id>/restoration/",
+        incident_views.incident_change_restoration,
+        name="incident_restoration",
+    ),
+    path("incidents/<int:incident_id>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),

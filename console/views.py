@@ -27,13 +27,14 @@ from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm
 from helpdesk.lib import keyset
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
-from helpdesk.lib.roles import Role, has_role, is_staff_member
+from helpdesk.lib.roles import Role, has_role, is_staff_member, roles_of
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
 from reports import selectors as reports_selectors
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import (
+    ACTIONS,
     RUNNING_SLA_STATES,
     Action,
     Category,
@@ -159,6 +160,10 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         size=PAGE_SIZE,
     )
     count, more = keyset.capped_count(tickets)
+    # The queue selection's "link to incident" (console.incident_views.queue_link): for the roles the flow
+    # table lets link, the open incidents read once for the page (the HTMX refresh swaps only the table).
+    can_link = bool(roles_of(viewer) & ACTIONS[Action.LINK_INCIDENT].roles) or viewer.is_superuser
+    link_incidents = selectors.incident_link_choices() if can_link and not request.htmx else []
     query = params.copy()
     query.pop("page", None)
     query.pop("after", None)
@@ -180,6 +185,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "sla_clocks": SLA_CLOCK_LABELS,
         "orderings": QUEUE_ORDERINGS,
         "teams": teams,
+        "can_link": can_link,
+        "link_incidents": link_incidents,
         "selected": {
             "stage": params.getlist("stage"),
             "classification": params.getlist("classification"),
@@ -211,9 +218,7 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
     if Action.ASSIGN in actions:
         choices.people = selectors.assignable_people(ticket=ticket)
     if Action.LINK_INCIDENT in actions:
-        choices.incidents = [
-            (incident.pk, f"INC-{incident.pk}: {incident.title}") for incident in selectors.open_incidents()
-        ]
+        choices.incidents = selectors.incident_link_choices()
     if Action.RESOLVE in actions:
         choices.rca_categories = [
             (category.code, category.name) for category in reports_selectors.rca_categories(active_only=True)

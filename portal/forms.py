@@ -187,3 +187,21 @@ class RateForm(PortalForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SubscribeForm(PortalForm):
+    """ "I am affected — keep me informed" of an incident: an email or a phone number (the service
+    checks them, and that at least one is given)."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("or mobile phone number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )

@@ -10,6 +10,9 @@ urlpatterns = [
     path("file/", portal_views.file_complaint, name="file"),
     path("file/done/", portal_views.complaint_filed, name="filed"),
     path("track/", portal_views.track, name="track"),
+    path(
+        "incidents/<int:incident_id>/subscribe/", portal_views.incident_subscribe, name="incident_subscribe"
+    ),
     path("tickets/<str:number>/", portal_views.ticket_status, name="ticket"),
     path("tickets/<str:number>/confirm/", portal_views.ticket_confirm, name="confirm"),
     path("tickets/<str:number>/reject/", portal_views.ticket_reject, name="reject"),

@@ -28,12 +28,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.errors import DomainError, NotFound
 from helpdesk.lib.zones import INDONESIAN_ZONES
-from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
+from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, SubscribeForm, TrackForm
 from portal.limits import portal_limited
 from reports import services as reports_services
 from sla import selectors as sla_selectors
 from tickets import selectors, services
-from tickets.models import OPEN_STAGES, Action, CloseReason, MessageKind, Stage, Ticket
+from tickets.models import (
+    OPEN_STAGES,
+    Action,
+    CloseReason,
+    Incident,
+    MessageKind,
+    Region,
+    ServiceKind,
+    Stage,
+    Ticket,
+)
+from tickets.services import incidents as incident_services
 
 # SPEC: Indonesian first. The portal follows only the language the customer chose with the switch (the
 # language cookie), never the browser's Accept-Language: a customer on an English-language phone still
@@ -197,6 +208,7 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
     ]
     rating = getattr(ticket, "rating", None) if ticket.stage in (Stage.CONFIRMED, Stage.CLOSED) else None
     return {
+        "incident": _ticket_incident(ticket),
         "ticket": ticket,
         "stage_label": stage.label,
         "stage_explanation": STAGE_EXPLANATIONS[stage],
@@ -211,6 +223,30 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         "can_rate": _can_rate(ticket),
         "rating": rating,
         "number_spelled": _spelled(ticket.number),
+    }
+
+
+def _in_language(indonesian: str, english: str) -> str:
+    """The text in the page's language: English when the customer chose it and we wrote it."""
+    return english if english and translation.get_language() == "en" else indonesian
+
+
+def _ticket_incident(ticket: Ticket) -> dict[str, Any] | None:
+    """The mass incident a tracked ticket is part of, with its public updates newest first."""
+    if ticket.incident_id is None:
+        return None
+    incident = Incident.objects.filter(pk=ticket.incident_id).first()
+    if incident is None:
+        return None
+    return {
+        "title": incident.title,
+        "details": _in_language(incident.details_id, incident.details_en),
+        "is_open": incident.is_open,
+        "expected_at": incident.expected_restoration_at,
+        "updates": [
+            {"body": _in_language(update.body_id, update.body_en), "at": update.posted_at}
+            for update in selectors.incident_updates(incident_id=incident.pk)
+        ],
     }
 
 
@@ -234,15 +270,119 @@ def _render_status(
 @portal_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    return _render_home(request)
+
+
+def _render_home(
+    request: HttpRequest, *, bound: tuple[int, SubscribeForm] | None = None, status: int = 200
+) -> HttpResponse:
     stages = [(stage.label, STAGE_EXPLANATIONS[stage]) for stage in Stage]
-    return render(request, "portal/home.html", {"stages": stages})
+    context = {"stages": stages, **_incidents_context(request, bound=bound)}
+    return render(request, "portal/home.html", context, status=status)
+
+
+# --- Known incidents (SPEC §10): the customer sees the outage before filing ---------------------------------
+
+
+def _incidents_context(
+    request: HttpRequest, *, bound: tuple[int, SubscribeForm] | None = None
+) -> dict[str, Any]:
+    """The open incidents of the region the customer names (`?region=`, a plain GET select that works
+    without JavaScript), or every open incident with its regions when none is named; each with its
+    latest update, expected restoration and the "keep me informed" form. Times in the region's zone
+    (else the head office's)."""
+    regions = list(Region.objects.order_by("name"))
+    code = str(request.GET.get("region", ""))[:16]
+    chosen = next((region for region in regions if region.code == code), None)
+    kind = str(request.GET.get("kind", ""))
+    kind = kind if kind in ServiceKind.values else ""
+    zone = chosen.timezone if chosen else settings.DISPLAY_TIME_ZONE
+    shown = []
+    for incident in selectors.open_incidents(region_id=chosen.pk if chosen else None, service_kind=kind):
+        latest = incident.latest_updates[0] if incident.latest_updates else None
+        form = bound[1] if bound and bound[0] == incident.pk else None
+        form = form or SubscribeForm(prefix=f"incident-{incident.pk}")
+        shown.append(
+            {
+                "id": incident.pk,
+                "title": incident.title,
+                "details": _in_language(incident.details_id, incident.details_en),
+                "regions": [region.name for region in incident.regions.all()],
+                "started_at": incident.started_at,
+                "expected_at": incident.expected_restoration_at,
+                "latest": _in_language(latest.body_id, latest.body_en) if latest else "",
+                "latest_at": latest.posted_at if latest else None,
+                "form": form,
+            }
+        )
+    return {
+        "incidents": shown,
+        "regions": [(region.code, region.name) for region in regions],
+        "region": chosen.code if chosen else "",
+        "region_name": chosen.name if chosen else "",
+        "kinds": ServiceKind.choices,
+        "kind": kind,
+        "filter_query": urlencode(
+            {
+                name: value
+                for name, value in (("region", chosen.code if chosen else ""), ("kind", kind))
+                if value
+            }
+        )
+        if chosen or kind
+        else "",
+        "incident_zone": zone,
+        "incident_zone_name": INDONESIAN_ZONES.get(zone, zone),
+    }
+
+
+@portal_page
+@require_POST
+def incident_subscribe(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """ "I am affected — keep me informed": a subscription to the incident's updates instead of a
+    complaint (tickets.services.incidents.incident_subscribe). Rate-limited like filing."""
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    back = reverse("portal:home")
+    region = str(request.GET.get("region", ""))[:16]
+    kind = str(request.GET.get("kind", ""))[:32]
+    query = {name: value for name, value in (("region", region), ("kind", kind)) if value}
+    if query:
+        back = f"{back}?{urlencode(query)}"
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None or not incident.is_open:
+        messages.info(request, _("This disruption is over: service is back."))
+        return redirect(back)
+    form = SubscribeForm(request.POST, prefix=f"incident-{incident.pk}")
+    if form.is_valid():
+        try:
+            incident_services.incident_subscribe(
+                incident=incident,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                language=translation.get_language() or PORTAL_DEFAULT_LANGUAGE,
+                time_zone=Region.objects.filter(code=region).values_list("timezone", flat=True).first() or "",
+            )
+        except DomainError as error:
+            if not error.fields:
+                messages.info(request, error.message)
+                return redirect(back)
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("Thank you. We will send you every update on this disruption until service is back."),
+            )
+            return redirect(back)
+    return _render_home(request, bound=(incident.pk, form), status=400)
 
 
 @portal_page
 @require_http_methods(["GET", "POST"])
 def file_complaint(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "portal/file.html", {"form": ComplaintForm()})
+        context = {"form": ComplaintForm(), **_incidents_context(request)}
+        return render(request, "portal/file.html", context)
     if _is_limited(request, scope="portal"):
         return _too_many_requests(request)
     form = ComplaintForm(request.POST)
@@ -255,7 +395,8 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
             _remember_access(request, number=ticket.number, contact=ticket.contact_email)
             request.session[FILED_SESSION_KEY] = ticket.number
             return redirect("portal:filed")
-    return render(request, "portal/file.html", {"form": form}, status=400)
+    context = {"form": form, **_incidents_context(request)}
+    return render(request, "portal/file.html", context, status=400)
 
 
 @portal_page

@@ -93,6 +93,14 @@ def rows(data: dict[str, Any]) -> Iterator[list[Any]]:
         yield ["capa", measure, "actions", data["capa"][measure]]
     for measure, value in data["satisfaction"].items():
         yield ["satisfaction", "ratings", measure, _blank(value)]
+    incidents = data.get("incidents")  # absent from snapshots built before incidents were in the recap
+    if incidents is not None:
+        for measure in ("count", "resolved", "mean_minutes", "median_minutes", "linked_complaints"):
+            yield ["incidents", "incidents", measure, _blank(incidents[measure])]
+        yield ["incidents", "incidents", "linked_share_pct", _blank(incidents["linked_share_pct"])]
+        for incident in incidents["listed"]:
+            yield ["incidents.listed", f"INC-{incident['id']}", "minutes", _blank(incident["minutes"])]
+            yield ["incidents.listed", f"INC-{incident['id']}", "tickets", incident["tickets"]]
     for month in data["trend"]:
         for measure, value in month.items():
             if measure != "month":
@@ -198,6 +206,42 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
             [_("Backlog at month end"), data["backlog"]["at_month_end"]],
         ],
     )
+    incidents = data.get("incidents")  # absent from snapshots built before incidents were in the recap
+    if incidents is not None:
+        sheet(
+            _("Incidents"),
+            [
+                _("Incident"),
+                _("Title"),
+                _("Started"),
+                _("Resolved"),
+                _("Duration (minutes)"),
+                _("Complaints"),
+            ],
+            [
+                [
+                    _("All incidents"),
+                    "",
+                    incidents["count"],
+                    incidents["resolved"],
+                    incidents["mean_minutes"],
+                    None,
+                ],
+                *[
+                    [
+                        f"INC-{row['id']}",
+                        row["title"],
+                        row["started_at"],
+                        row["resolved_at"] or "",
+                        row["minutes"],
+                        row["tickets"],
+                    ]
+                    for row in incidents["listed"]
+                ],
+                [_("Complaints linked to an incident"), "", None, None, None, incidents["linked_complaints"]],
+                [_("Share of the month's complaints %"), "", None, None, None, incidents["linked_share_pct"]],
+            ],
+        )
     sheet(
         _("Root causes"),
         [_("Code"), _("Root cause"), _("Tickets"), _("Analyses")],

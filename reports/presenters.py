@@ -5,9 +5,11 @@ same numbers as a table (the chart's text alternative)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from escalation.models import Level, Reason
@@ -224,6 +226,7 @@ def monthly_layout(data: dict[str, Any]) -> dict[str, Any]:
         ),
     }
     return {
+        "incidents": _incidents_layout(data.get("incidents")),
         "dimensions": dimensions,
         "sla": sla,
         "times": times,
@@ -234,6 +237,22 @@ def monthly_layout(data: dict[str, Any]) -> dict[str, Any]:
         "months": months,
         "charts": charts,
     }
+
+
+def _incidents_layout(figures: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The month's incidents with their times read back as times (None: a snapshot built before
+    incidents were in the recap)."""
+    if figures is None:
+        return None
+
+    def moment(text: str | None) -> dt.datetime | None:
+        return parse_datetime(text) if text else None
+
+    rows = [
+        {**row, "started_at": moment(row["started_at"]), "resolved_at": moment(row["resolved_at"])}
+        for row in figures["listed"]
+    ]
+    return {**figures, "listed": rows, "more": figures["count"] - len(rows)}
 
 
 def csi_chart(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ Conventions that hold for every figure below:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -29,13 +30,24 @@ from helpdesk.lib import zones
 from helpdesk.lib.errors import InvalidInput
 from reports.models import CAPA_PENDING_STATUSES, CapaAction, CapaStatus, MonthlyReport, SatisfactionRating
 from sla.selectors import clock_state_q
-from tickets.models import Category, Channel, Classification, Region, ServiceKind, SlaState, Ticket
+from tickets.models import (
+    Category,
+    Channel,
+    Classification,
+    Incident,
+    Region,
+    ServiceKind,
+    SlaState,
+    Ticket,
+)
 
 REPORT_TIME_ZONE = zones.zone(zones.head_office_zone_name())
 SCHEMA_VERSION = 1
 NPS_TARGET = 40
 TREND_MONTHS = 5
 TOP_ROOT_CAUSES = 10
+# The month's incidents listed one by one in the recap (a month with more says how many in all).
+INCIDENTS_LISTED = 50
 
 
 # --- Months ---------------------------------------------------------------------------------------------
@@ -225,6 +237,70 @@ def top_root_causes(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]
     return [dict(row) for row in rows]
 
 
+_INCIDENTS_SQL = """
+WITH month AS (
+    SELECT i.id, i.title, i.started_at, i.resolved_at,
+           (EXTRACT(EPOCH FROM (i.resolved_at - i.started_at)) / 60.0)::double precision AS minutes
+    FROM {incidents} i
+    WHERE i.started_at >= %(start)s AND i.started_at < %(end)s
+),
+linked AS (
+    SELECT t.incident_id, count(*) AS tickets FROM {tickets} t
+    WHERE t.incident_id IN (SELECT id FROM month) GROUP BY t.incident_id
+)
+SELECT (SELECT count(*) FROM month),
+       (SELECT count(*) FROM month WHERE resolved_at IS NOT NULL AND resolved_at < %(as_of)s),
+       (SELECT avg(minutes) FROM month WHERE resolved_at < %(as_of)s),
+       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) FROM month WHERE resolved_at < %(as_of)s),
+       (SELECT count(*) FROM {tickets} t
+        WHERE t.reported_at >= %(start)s AND t.reported_at < %(end)s AND t.incident_id IS NOT NULL),
+       (SELECT COALESCE(json_agg(row_to_json(listed)), '[]'::json) FROM (
+            SELECT m.id, m.title, m.started_at, m.resolved_at, round(m.minutes::numeric, 1) AS minutes,
+                   COALESCE(l.tickets, 0) AS tickets
+            FROM month m LEFT JOIN linked l ON l.incident_id = m.id
+            ORDER BY m.started_at, m.id LIMIT %(listed)s
+        ) AS listed)
+"""
+
+
+def incidents_of_month(
+    start: dt.datetime, end: dt.datetime, tickets_reported: int, as_of: dt.datetime
+) -> dict[str, Any]:
+    """Mass incidents (SPEC §10) that started in the month (`Incident.started_at`): how many, how many
+    were resolved by `as_of` and how long they lasted (minutes from start to resolution, mean and median
+    of the resolved ones), the month's complaints linked to any incident and their share of the month's
+    complaints, and each incident (the first 50 by start) with every complaint linked to it. One
+    statement."""
+    sql = _INCIDENTS_SQL.format(
+        incidents=connection.ops.quote_name(Incident._meta.db_table),
+        tickets=connection.ops.quote_name(Ticket._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": start, "end": end, "as_of": as_of, "listed": INCIDENTS_LISTED})
+        count, resolved, mean, median, linked, listed = cursor.fetchone()
+    if isinstance(listed, str):
+        listed = json.loads(listed)
+    return {
+        "count": count,
+        "resolved": resolved,
+        "mean_minutes": _number(mean),
+        "median_minutes": _number(median),
+        "linked_complaints": linked,
+        "linked_share_pct": _pct(linked, tickets_reported),
+        "listed": [
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "started_at": row["started_at"],
+                "resolved_at": row["resolved_at"],
+                "minutes": None if row["minutes"] is None else float(row["minutes"]),
+                "tickets": row["tickets"],
+            }
+            for row in listed
+        ],
+    }
+
+
 def capa_status(end: dt.datetime, as_of: dt.datetime) -> dict[str, Any]:
     """CAPA actions created before the end of the month, by their status at `as_of`; `overdue` are those
     still open or in progress whose due date (a Jakarta date) had passed at `as_of`; `done_unverified`
@@ -331,6 +407,7 @@ def recap_figures(month: dt.date, *, as_of: dt.datetime) -> dict[str, Any]:
         "capa": capa_status(end, as_of),
         "satisfaction": satisfaction(start, end),
     }
+    data["incidents"] = incidents_of_month(start, end, data["tickets_reported"], as_of)
     data["headline"] = headline(data)
     data["trend"] = trend(month)
     return data

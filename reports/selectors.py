@@ -16,11 +16,15 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Window,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from escalation.models import Escalation
@@ -40,7 +44,7 @@ from reports.models import (
     SurveyCampaign,
 )
 from sla.selectors import clock_state_q
-from tickets.models import SlaState, Stage, Ticket
+from tickets.models import Incident, SlaState, Stage, Ticket
 
 # Who reads the recap and the overview (SPEC §1, §9).
 REPORT_READERS = (Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR)
@@ -176,6 +180,34 @@ def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
             "nps_target_met": ratings["nps_target_met"],
         },
     }
+
+
+DASHBOARD_INCIDENTS = 10
+
+
+def open_incidents_summary(limit: int = DASHBOARD_INCIDENTS) -> dict[str, Any]:
+    """The mass incidents open now (SPEC §10) for the dashboard: how many, and the latest started of
+    them (at most `limit`), each with how many complaints it holds. One query: the count is a window over
+    the open ones (a handful, from the partial index of open incidents), the linked count a subquery."""
+    linked = (
+        Ticket.objects.filter(incident_id=OuterRef("pk"))
+        .order_by()
+        .values("incident_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = list(
+        Incident.objects.filter(resolved_at__isnull=True)
+        .annotate(
+            open_total=Window(expression=Count("id")),
+            linked_tickets=Coalesce(Subquery(linked, output_field=IntegerField()), 0),
+        )
+        .order_by("-started_at", "-id")
+        .values("id", "title", "started_at", "expected_restoration_at", "open_total", "linked_tickets")[
+            :limit
+        ]
+    )
+    return {"count": rows[0]["open_total"] if rows else 0, "incidents": rows}
 
 
 # --- RCA and CAPA ---------------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     days = TREND_DAYS[period]
     trend = selectors.daily_trend(days=days, now=now)
     sla_days = selectors.daily_sla_compliance(days=days, now=now)
+    incidents = selectors.open_incidents_summary()
 
     layout = presenters.dashboard_layout(figures=figures, trend=trend, sla_days=sla_days, days=days)
     context = {
@@ -113,6 +114,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "figures": figures,
         "trend": trend,
         "sla_days": sla_days,
+        "open_incidents": incidents,
         **layout,
     }
     template = (

@@ -1,10 +1,16 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tickets import selectors
 from tickets.models import (
     Attachment,
     CategoryRoute,
     Customer,
     InboundEmail,
+    Incident,
+    IncidentUpdate,
     Region,
     Service,
     Team,
@@ -107,3 +113,86 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+class IncidentUpdateInline(admin.TabularInline):
+    """The public updates, read-only: an update is posted from the console or the API, which owe it to
+    every linked customer and subscriber (tickets.services.incidents); one written here would reach
+    nobody. Updates are append-only (a database trigger refuses changes)."""
+
+    model = IncidentUpdate
+    extra = 0
+    fields = ["posted_at", "body_id", "body_en", "expected_restoration_at", "posted_by"]
+    readonly_fields = ["posted_at", "body_id", "body_en", "expected_restoration_at", "posted_by"]
+    ordering = ["posted_at", "id"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the incident sees its public updates.
+        return bool(
+            request.user.has_perm("tickets.view_incident") or request.user.has_perm("tickets.change_incident")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Mass incidents (SPEC §10). Declared and changed here by those who may in the console and the API
+    (supervisors and the network operations team, holding the model's permissions too) while open;
+    resolving needs its RCA and moves every linked ticket, so it is done from the console or the API,
+    never here. Never deleted: its tickets and history point at it."""
+
+    list_display = ["id", "title", "started_at", "expected_restoration_at", "resolved_at", "escalation_level"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "regions"]
+    search_fields = ["title", "details_id", "details_en"]
+    filter_horizontal = ["regions"]
+    inlines = [IncidentUpdateInline]
+    fields = [
+        "title",
+        "details_id",
+        "details_en",
+        "regions",
+        "service_kinds",
+        "started_at",
+        "expected_restoration_at",
+        "declared_by",
+        "resolved_at",
+        "tickets_resolved_at",
+        "rca",
+        "escalation_level",
+        "breached_at",
+        "breach_trigger",
+        "breach_classification",
+    ]
+    readonly_fields = [
+        "declared_by",
+        "resolved_at",
+        "tickets_resolved_at",
+        "rca",
+        "escalation_level",
+        "breached_at",
+        "breach_trigger",
+        "breach_classification",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and selectors.can_manage_incidents(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj) and selectors.can_manage_incidents(request.user)
+        return allowed and (obj is None or obj.is_open)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        if not change:
+            obj.declared_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -10,10 +10,11 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.lib import ticket_numbers
+from helpdesk.lib import keyset, ticket_numbers
 from helpdesk.lib.access import sees_every_ticket, ticket_visibility_q
 from helpdesk.lib.contact import normalise_email, normalise_phone
 from helpdesk.lib.errors import NotFound
@@ -23,6 +24,8 @@ from sla.config import memoised
 from sla.selectors import annotate_sla_states, clock_state, clock_state_q
 from tickets.models import (
     HISTORY_FIELDS,
+    NO_RUNNING_CLOCK,
+    OPEN_STAGES,
     PUBLIC_MESSAGE_KINDS,
     RUNNING_SLA_STATES,
     Customer,
@@ -535,6 +538,65 @@ def open_incidents(*, region_id: int | None = None, service_kind: str = "") -> l
         .order_by("-started_at", "-id")
         .distinct()[:20]
     )
+
+
+# The console's list of incidents: the open ones first (newest declared first), then the resolved ones,
+# latest resolved first — one sort key (an open incident's is the far future), so that a page starts
+# after the last row of the one before like every other list. Incidents number in the hundreds a year,
+# so the key needs no index of its own.
+INCIDENT_LIST_ORDERING = keyset.Ordering("list_key", descending=True)
+
+
+def incident_list() -> QuerySet[Incident]:
+    """Every incident in the console's order (INCIDENT_LIST_ORDERING), with its regions."""
+    return Incident.objects.annotate(
+        list_key=Coalesce("resolved_at", Value(NO_RUNNING_CLOCK))
+    ).prefetch_related("regions")
+
+
+def incident_list_page(*, cursor: str | None, size: int = 25) -> keyset.Page[Incident]:
+    return keyset.keyset_page(incident_list(), ordering=INCIDENT_LIST_ORDERING, cursor=cursor, size=size)
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    """What the console's incident page shows: the incident, its public updates oldest first, and how
+    many tickets it holds (all, and still open), each counted up to helpdesk.lib.keyset's cap."""
+
+    incident: Incident
+    updates: list[IncidentUpdate]
+    linked: tuple[int, bool]
+    linked_open: tuple[int, bool]
+
+
+def incident_page(*, incident_id: int) -> IncidentPage:
+    incident = (
+        Incident.objects.select_related("declared_by", "rca")
+        .prefetch_related("regions")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        raise NotFound(_("No such incident."))
+    updates = list(incident.updates.select_related("posted_by").order_by("posted_at", "id"))
+    linked = Ticket.objects.filter(incident_id=incident.pk)
+    counts = keyset.capped_counts({"all": linked, "open": linked.filter(stage__in=OPEN_STAGES)})
+    return IncidentPage(incident=incident, updates=updates, linked=counts["all"], linked_open=counts["open"])
+
+
+def incident_updates(*, incident_id: int, limit: int = 50) -> list[IncidentUpdate]:
+    """An incident's public updates, newest first (what a customer tracking a linked ticket reads)."""
+    return list(IncidentUpdate.objects.filter(incident_id=incident_id).order_by("-posted_at", "-id")[:limit])
+
+
+def incident_link_choices(limit: int = 100) -> list[tuple[int, str]]:
+    """The open incidents a ticket can join, latest started first, as (id, "INC-id: title"): one query."""
+    rows = (
+        Incident.objects.filter(resolved_at__isnull=True)
+        .order_by("-started_at", "-id")
+        .values_list("pk", "title")[:limit]
+    )
+    return [(pk, f"INC-{pk}: {title}") for pk, title in rows]
 
 
 @dataclass(frozen=True)

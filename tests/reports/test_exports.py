@@ -52,6 +52,7 @@ def test_xlsx_holds_one_sheet_per_section_with_the_figures_and_two_charts(march:
         "Times",
         "Escalations",
         "Reopen and backlog",
+        "Incidents",
         "Root causes",
         "CAPA",
         "Satisfaction",

@@ -377,7 +377,9 @@ def test_the_htmx_filter_swaps_only_the_table_which_refreshes_itself(staff: Staf
     assert html.lstrip().startswith('<div id="queue-table"')
     assert "<html" not in html and "queue-filters" not in html
     assert ticket.number in html
-    assert 'hx-trigger="every 60s"' in html
+    # The refresh waits while rows are ticked for linking to an incident.
+    refresh = "every 60s [!document.querySelector('#queue-table input[name=tickets]:checked')]"
+    assert f'hx-trigger="{refresh}"' in html
     assert "category=billing" in re.search(r'<div id="queue-table" hx-get="([^"]+)"', html).group(1)
 
 
@@ -402,8 +404,9 @@ def test_the_queue_runs_the_same_queries_at_10_and_100_rows(
         assert second.context["page"].next_cursor is None
 
 
-# session, user, roles, unread count (navigation), teams with membership, count, page
-QUEUE_QUERIES = 7
+# session, user, roles, unread count (navigation), teams with membership, count, page, and the open
+# incidents the selection can be linked to (issue 16; the agent may link)
+QUEUE_QUERIES = 8
 
 
 # --- The ticket page --------------------------------------------------------------------------------------
