@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # A <script> that executes (not a JSON data block) without a src attribute.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+# htmx evaluates these as JavaScript strings (trigger filters, hx-on, js: values), which no eval allows.
+HTMX_EVAL = re.compile(r"""hx-trigger="[^"]*\[|hx-on[:-]|hx-vals=["']\s*js:""", re.I)
 JAVASCRIPT_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']\s*javascript:""", re.I)
 # The API documentation pages are drf-spectacular's, under their own policy (helpdesk.urls).
 OWN_POLICY = {"templates/drf_spectacular/redoc.html"}
@@ -32,6 +34,7 @@ def test_no_template_holds_what_the_policy_blocks(path: Path) -> None:
     assert not INLINE_SCRIPT.search(text), "move the script into static/js (the policy runs no inline script)"
     assert not HANDLER.search(text), "use a data- attribute and a listener in static/js instead"
     assert not JAVASCRIPT_URL.search(text)
+    assert not HTMX_EVAL.search(text), "htmx would eval this; listen for htmx's events in static/js instead"
 
 
 def policy(response: Any) -> dict[str, list[str]]:
