@@ -23,8 +23,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.cache import cache
-from django.db import models, transaction
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, models, router, transaction
 
 CONFIG_VERSION_KEY = "sla:config-version"
 
@@ -48,6 +49,7 @@ CONFIG_MODELS = frozenset(
 _lock = threading.Lock()
 _memo: dict[tuple[object, ...], object] = {}
 _MEMO_LIMIT = 256
+_table_seen = False  # the database cache's table, once seen, stays
 
 T = TypeVar("T")
 
@@ -61,7 +63,29 @@ def config_version() -> int:
     return int(version)
 
 
+def _shared_version_exists() -> bool:
+    """Whether the shared version can be read and moved. Only a database cache whose table is not made
+    yet (a fresh database being migrated before `createcachetable`, as the embedded quick start does)
+    cannot: no process has read a version from it, so there is nothing to move on, and touching the
+    missing table would abort the migration's transaction."""
+    global _table_seen
+    if _table_seen:
+        return True
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, DatabaseCache):
+        connection = connections[router.db_for_write(backend.cache_model_class)]
+        with connection.cursor() as cursor:
+            if backend._table not in connection.introspection.table_names(cursor):
+                return False
+    _table_seen = True
+    return True
+
+
 def _bump() -> None:
+    if not _shared_version_exists():
+        with _lock:
+            _memo.clear()
+        return
     try:
         cache.incr(CONFIG_VERSION_KEY)
     except ValueError:  # not there yet (or the cache was emptied): any other number invalidates

@@ -85,3 +85,27 @@ def test_reading_the_configuration_twice_builds_it_once(django_assert_num_querie
     selectors.policy_targets(classification="major", tier="regular", region_id=None)
     with django_assert_num_queries(0):
         selectors.policy_targets(classification="major", tier="regular", region_id=None)
+
+
+@pytest.mark.django_db
+def test_a_database_cache_without_its_table_does_not_break_migrate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded quick start keeps the cache in the database and makes its table after `migrate`;
+    the data migrations that seed regions and teams write configuration before that table exists. The
+    writes go through (the transaction is not aborted by a read of the missing table), and once the
+    table exists the version moves on again."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from sla import config
+
+    table = "config_test_cache"
+    monkeypatch.setattr(config, "_table_seen", False)
+    backend = "django.core.cache.backends.db.DatabaseCache"
+    database_cache = {"default": {"BACKEND": backend, "LOCATION": table}}
+    with override_settings(CACHES=database_cache):
+        Region.objects.create(code="zz", name="Test region", timezone="Asia/Jayapura")
+        assert Region.objects.filter(code="zz").exists()  # the transaction is still usable
+        call_command("createcachetable", verbosity=0)
+        before = config_version()
+        Region.objects.filter(code="zz").update(name="Renamed")
+        assert config_version() > before
