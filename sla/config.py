@@ -75,7 +75,7 @@ def _shared_version_exists() -> bool:
     if isinstance(backend, DatabaseCache):
         connection = connections[router.db_for_write(backend.cache_model_class)]
         with connection.cursor() as cursor:
-            if backend._table not in connection.introspection.table_names(cursor):
+            if backend.cache_model_class._meta.db_table not in connection.introspection.table_names(cursor):
                 return False
     _table_seen = True
     return True
