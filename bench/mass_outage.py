@@ -319,7 +319,8 @@ def forget_redis(run: Run) -> dict[str, int]:
             if json.loads(value)[-1] in (run.queue, run.mail_queue):
                 client.hdel("unacked", tag)
                 client.zrem("unacked_index", tag)
-    keys = [run.queue, run.mail_queue, f"_kombu.binding.{run.queue}", f"_kombu.binding.{run.mail_queue}"]
+    keys = [run.queue, run.mail_queue]
+    keys += [f"_kombu.{kind}.{queue}" for kind in ("binding", "binding_permanent") for queue in keys[:2]]
     client.delete(*keys)
     for key in client.scan_iter(f"*{run.cache_prefix}*", count=1000):
         client.delete(key)

@@ -184,7 +184,9 @@ class Worker:
                 if json.loads(value)[-1] == self.queue:
                     client.hdel("unacked", tag)
                     client.zrem("unacked_index", tag)
-            client.delete(self.queue, f"_kombu.binding.{self.queue}")
+            client.delete(
+                self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+            )
         finally:
             client.close()
 
