@@ -21,8 +21,9 @@ only while the rows are written (the history's rows and the search text, which t
 written in bulk instead), then enabled again and checked, and the database is vacuumed and analysed.
 The "desk" kind then lets the application's own SLA watcher (`sla.services.sla_sweep`) run over the
 last two weeks, so that the open tickets' breaches, escalations, SLA events and notifications are the
-ones the watcher writes. Ticket numbers come from `ticket_number_seq` through a SQL transcription of
-`helpdesk.lib.ticket_numbers.encode`, checked against it before any ticket is written.
+ones the watcher writes. Ticket numbers come from `ticket_number_seq`, each value's number computed by
+`helpdesk.lib.ticket_numbers.encode` itself into a lookup table before any ticket is written (see
+check_number_sql).
 
 Table names are read from the models (`Model._meta.db_table`); the notification outbox's model is named
 once, in NOTIFICATION_MODEL below. `--keep`: a database that holds data this generator made, of the same
