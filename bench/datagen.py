@@ -1,7 +1,7 @@
 """The large-data generator every bench shares (sla_sweep.py, ticket_search.py, monthly_report.py,
 pages.py). Not a test; nothing here runs under pytest.
 
-Three kinds of data set, each in its own database whose name contains "bench", created and migrated here:
+Four kinds of data set, each in its own database whose name contains "bench", created and migrated here:
 
 - "sla": N open tickets reported over the last three days, every running deadline after the bench's
   clock (bench/sla_sweep.py, and ticket_search.py on the same data);
@@ -11,6 +11,8 @@ Three kinds of data set, each in its own database whose name contains "bench", c
   few percent, a mass outage whose escalations fill the queues, customers, messages, SLA events,
   notifications, RCAs, CAPA reports, CSI surveys and the monthly snapshots, and staff in every role who
   can sign in (`username(role)`, `password(role)`, a DRF token each).
+- "outage": the "desk" data set, plus customers of one region (Balikpapan) with a fiber service each who
+  have filed nothing yet: the people a cable cut makes complain at once (bench/mass_outage.py).
 
 Everything is written by set-based SQL inside PostgreSQL (`INSERT … SELECT FROM generate_series`), as a
 restore would: the plain secondary indexes of the tables filled are dropped and rebuilt once from their
@@ -19,8 +21,9 @@ only while the rows are written (the history's rows and the search text, which t
 written in bulk instead), then enabled again and checked, and the database is vacuumed and analysed.
 The "desk" kind then lets the application's own SLA watcher (`sla.services.sla_sweep`) run over the
 last two weeks, so that the open tickets' breaches, escalations, SLA events and notifications are the
-ones the watcher writes. Ticket numbers come from `ticket_number_seq` through a SQL transcription of
-`helpdesk.lib.ticket_numbers.encode`, checked against it before any ticket is written.
+ones the watcher writes. Ticket numbers come from `ticket_number_seq`, each value's number computed by
+`helpdesk.lib.ticket_numbers.encode` itself into a lookup table before any ticket is written (see
+check_number_sql).
 
 Table names are read from the models (`Model._meta.db_table`); the notification outbox's model is named
 once, in NOTIFICATION_MODEL below. `--keep`: a database that holds data this generator made, of the same
@@ -52,7 +55,7 @@ NOTIFICATION_MODEL = "notifications.Notification"
 
 # Bumped whenever a data set changes, so that --keep never reuses data an older generator made.
 VERSION = 5
-KINDS = ("sla", "month", "desk")
+KINDS = ("sla", "month", "desk", "outage")
 
 CHUNK = 100_000  # tickets per INSERT statement
 
@@ -255,46 +258,58 @@ def database_size() -> str:
     return fetch_one("SELECT pg_size_pretty(pg_database_size(current_database()))")[0]
 
 
-# --- Ticket numbers in SQL -----------------------------------------------------------------------------
+# --- Ticket numbers -------------------------------------------------------------------------------------
+# The numbers are keyed (an HMAC-SHA256 Feistel permutation under TICKET_NUMBER_KEY, then a Damm check
+# character: helpdesk.lib.ticket_numbers), which SQL cannot transcribe without pgcrypto. So the
+# application's own `encode` computes the number of every sequence value a generation will take (~26 µs
+# each: ~30 s for 1,000,000), into a temporary table of the generating session, and the INSERTs look each
+# one up by the value `nextval('ticket_number_seq')` gave them.
+
+NUMBER_TABLE = "bench_ticket_numbers"
 
 
 def scrambled_sql(seq: str) -> str:
-    """The affine scramble of `ticket_numbers.encode`, numeric so that no product overflows bigint."""
-    from helpdesk.lib import ticket_numbers as tn
-
-    return f"(mod(({seq})::numeric * {tn._MULTIPLIER} + {tn._OFFSET}, {tn.SPACE}))::bigint"
+    """The value a ticket's number is looked up by: its sequence value itself (see number_sql)."""
+    return f"({seq})"
 
 
-def number_sql(scrambled: str) -> str:
-    """A SQL expression giving the ticket number of a scrambled value (base 32, then a Luhn mod-32 check
-    character as in `_luhn_check_symbol`: factor 2 on the last data digit, then alternating)."""
-    from helpdesk.lib import ticket_numbers as tn
-
-    digits = [f"((({scrambled}) >> {5 * (tn.DATA_LENGTH - 1 - k)}) & 31)" for k in range(tn.DATA_LENGTH)]
-    terms = [
-        f"(2 * {digit}) / 32 + mod(2 * {digit}, 32)" if position % 2 == 0 else digit
-        for position, digit in enumerate(reversed(digits))
-    ]
-    check = f"mod(32 - mod({' + '.join(terms)}, 32), 32)"
-    chars = [f"substr('{tn.ALPHABET}', ({d})::int + 1, 1)" for d in [*digits, check]]
-    return " || ".join([*chars[:4], "'-'", *chars[4:]])
+def number_sql(seq: str) -> str:
+    """A SQL expression giving the ticket number of a sequence value, from the table load_numbers wrote."""
+    return f"(SELECT n.number FROM {NUMBER_TABLE} n WHERE n.seq = ({seq}))"  # noqa: S608 (constants)
 
 
-def check_number_sql(cursor: Any) -> int:
-    """Compare the SQL transcription with the Python encoder before any ticket is written."""
+def check_number_sql(cursor: Any, *, count: int) -> int:
+    """Compute the numbers of the next `count` values of ticket_number_seq (and a margin) with
+    `ticket_numbers.encode` into this session's lookup table; then check the table against the encoder
+    on a sample, through number_sql, before any ticket is written."""
     from helpdesk.lib import ticket_numbers
 
-    values = [1, 2, 31, 32, 999, 1000, 1001, 65_535, 1_000_000, 1_234_567, 33_554_431, 987_654_321]
-    values += list(range(1000, 3000, 7))
+    cursor.execute("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM ticket_number_seq")
+    (first,) = cursor.fetchone()
+    last = first + count + max(100, count // 100)
+    cursor.execute(f"DROP TABLE IF EXISTS {NUMBER_TABLE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {NUMBER_TABLE} (seq bigint PRIMARY KEY, number text NOT NULL)")
+    started = time.perf_counter()
+    for low in range(first, last + 1, CHUNK):
+        values = list(range(low, min(low + CHUNK, last + 1)))
+        cursor.execute(
+            f"INSERT INTO {NUMBER_TABLE} SELECT unnest(%s::bigint[]), unnest(%s::text[])",
+            [values, [ticket_numbers.encode(value) for value in values]],
+        )
+    cursor.execute(f"ANALYZE {NUMBER_TABLE}")
+    sample = sorted({first, last, *range(first, last + 1, max(1, (last - first) // 200))})
     cursor.execute(
-        f"SELECT v, {number_sql(scrambled_sql('v'))} FROM unnest(%s::bigint[]) AS v",  # noqa: S608 (constants)
-        [values],
+        f"SELECT v, {number_sql('v')} FROM unnest(%s::bigint[]) AS v",  # noqa: S608 (constants)
+        [sample],
     )
     for value, number in cursor.fetchall():
         if number != ticket_numbers.encode(value):
-            sys.exit(f"ticket number SQL disagrees with encode({value}): {number}")
-    log(f"ticket-number SQL matches helpdesk.lib.ticket_numbers.encode on {len(values)} values")
-    return len(values)
+            sys.exit(f"ticket number lookup disagrees with encode({value}): {number}")
+    log(
+        f"ticket numbers of sequence values {first:,}–{last:,} computed by helpdesk.lib.ticket_numbers."
+        f"encode ({time.perf_counter() - started:.1f} s), checked on {len(sample)} values"
+    )
+    return len(sample)
 
 
 # --- Small SQL builders (constants only, never input) ---------------------------------------------------
@@ -617,6 +632,13 @@ def bulk_load(cursor: Any, tables: list[str], timings: dict[str, float]) -> Iter
     )
     definitions = cursor.fetchall()
     cursor.execute(f"ALTER TABLE {T.ticket} DISABLE TRIGGER USER")
+    # Columns the application always fills and the generator's INSERTs do not name: a default of the
+    # load's own, dropped again at its end (tickets' zone and next deadline: fill_zones_and_next_due).
+    defaults = [(T.ticket, "time_zone", "''"), (T.ticket, "next_due", "'infinity'")]
+    if T.notification in tables:
+        defaults.append((T.notification, "time_zone", literal(head_office_zone())))
+    for table, column, value in defaults:
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {value}")
     try:
         for name, _definition in definitions:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -629,6 +651,8 @@ def bulk_load(cursor: Any, tables: list[str], timings: dict[str, float]) -> Iter
         timings["indexes_s"] = time.perf_counter() - started
         log(f"{len(definitions)} indexes rebuilt in {timings['indexes_s']:.0f} s")
     finally:
+        for table, column, _value in defaults:
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
         cursor.execute(f"ALTER TABLE {T.ticket} ENABLE TRIGGER USER")
     cursor.execute(
         f"""
@@ -640,6 +664,42 @@ def bulk_load(cursor: Any, tables: list[str], timings: dict[str, float]) -> Iter
     if enabled != total or total == 0:
         sys.exit(f"only {enabled}/{total} user triggers on {T.ticket} enabled again")
     log(f"{enabled}/{total} user triggers on {T.ticket} enabled again")
+
+
+def head_office_zone() -> str:
+    from helpdesk.lib.zones import head_office_zone_name
+
+    return head_office_zone_name()
+
+
+def fill_zones_and_next_due(cursor: Any) -> None:
+    """What `sla.services.sla_start` and every clock change keep on a ticket, for the tickets just
+    written: the zone it lives in (`sla.selectors.time_zone_of`: its service's region, else its
+    customer's, else the head office's) and its nearest running deadline (`sla.services.next_running_due`:
+    none while it waits for the customer or when both clocks have stopped)."""
+    from helpdesk.lib.vocabulary import RUNNING_SLA_STATES
+    from tickets.models import NO_RUNNING_CLOCK
+
+    running = ", ".join(literal(str(state)) for state in sorted(RUNNING_SLA_STATES))
+    cursor.execute(
+        f"""
+        UPDATE {T.ticket} t
+        SET time_zone = COALESCE(rs.timezone, rc.timezone, %(default_zone)s),
+            next_due = CASE WHEN t.paused THEN %(none)s
+                            ELSE COALESCE(LEAST(
+                                CASE WHEN t.response_sla IN ({running}) THEN t.first_response_due END,
+                                CASE WHEN t.resolution_sla IN ({running}) THEN t.resolution_due END),
+                                %(none)s) END
+        FROM {T.ticket} x
+        JOIN {T.customer} c ON c.id = x.customer_id
+        LEFT JOIN {T.service} s ON s.id = x.service_id
+        LEFT JOIN {T.region} rs ON rs.id = s.region_id
+        LEFT JOIN {T.region} rc ON rc.id = c.region_id
+        WHERE t.id = x.id AND t.time_zone = ''
+        """,  # noqa: S608 (module constants)
+        {"default_zone": head_office_zone(), "none": NO_RUNNING_CLOCK},
+    )
+    log(f"zone and next deadline of {cursor.rowcount:,} tickets")
 
 
 def history_columns(cursor: Any) -> list[str]:
@@ -715,7 +775,7 @@ def generate_sla(*, tickets: int, now: dt.datetime, customers: int = 50_000) -> 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        check_number_sql(cursor)
+        check_number_sql(cursor, count=tickets)
         staff = create_staff(cursor, now)
         customer_min = create_customers(cursor, style="sla", count=customers, now=now, start=now)
         services = customers * 3 // 2
@@ -750,6 +810,7 @@ def generate_sla(*, tickets: int, now: dt.datetime, customers: int = 50_000) -> 
             for low in range(1, tickets + 1, CHUNK):
                 cursor.execute(insert, {**params, "lo": low, "hi": min(low + CHUNK - 1, tickets)})
                 log(f"tickets {min(low + CHUNK - 1, tickets):,}/{tickets:,}")
+            fill_zones_and_next_due(cursor)
             timings["tickets_insert_s"] = time.perf_counter() - started
             with step(timings, "history_insert_s", "history 'created' rows written"):
                 write_history_created(cursor)
@@ -896,7 +957,7 @@ def generate_month(*, tickets: int, now: dt.datetime) -> dict[str, float]:
     customers, services, rca_count = 40_000, 50_000, 3_000
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        check_number_sql(cursor)
+        check_number_sql(cursor, count=tickets)
         staff = create_staff(cursor, now)
         technician = staff.by_role["technician"][0]
         customer_min = create_customers(cursor, style="month", count=customers, now=now, start=start)
@@ -942,6 +1003,7 @@ def generate_month(*, tickets: int, now: dt.datetime) -> dict[str, float]:
             for low in range(1, tickets + 1, CHUNK):
                 cursor.execute(insert, {**params, "lo": low, "hi": min(low + CHUNK - 1, tickets)})
                 log(f"tickets {min(low + CHUNK - 1, tickets):,}/{tickets:,}")
+            fill_zones_and_next_due(cursor)
             timings["tickets_insert_s"] = time.perf_counter() - started
             with step(timings, "escalations_s", "escalations and ratings written"):
                 cursor.execute(
@@ -1198,7 +1260,7 @@ def generate_desk(*, tickets: int, now: dt.datetime) -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         cursor.execute("SET work_mem = '256MB'")
-        check_number_sql(cursor)
+        check_number_sql(cursor, count=tickets)
         staff = create_staff(cursor, now)
         with bulk_load(cursor, loaded, timings):
             with step(timings, "reference_data_s", f"{customers:,} customers, {services:,} services"):
@@ -1225,6 +1287,7 @@ def generate_desk(*, tickets: int, now: dt.datetime) -> dict[str, float]:
             for low in range(1, tickets + 1, CHUNK):
                 cursor.execute(insert, {**params, "lo": low, "hi": min(low + CHUNK - 1, tickets)})
                 log(f"tickets {min(low + CHUNK - 1, tickets):,}/{tickets:,}")
+            fill_zones_and_next_due(cursor)
             cursor.execute("DROP TABLE bench_plan")
             reset_sequences(cursor, [T.ticket])
             timings["tickets_insert_s"] = time.perf_counter() - started
@@ -2192,12 +2255,57 @@ def desk_monthly_reports(*, start: dt.datetime, now: dt.datetime) -> None:
     log(f"{built} monthly snapshots")
 
 
+# --- Kind "outage": the desk, and the customers of one region who all complain at once -----------------
+# (bench/mass_outage.py)
+
+# The region and kind of service of the bench's incident: another region than the desk's own outage
+# (Makassar, OUTAGE_REGION), so that the incident's complaints are only the ones the bench files.
+OUTAGE_BENCH_REGION = "bpn"  # Balikpapan (WITA), the other end of the cable
+OUTAGE_BENCH_KIND = "fiber"
+OUTAGE_BENCH_REFERENCE = "OUT-"  # the prefix of their services' references
+
+
+def generate_outage(*, tickets: int, now: dt.datetime, customers: int = 100_000) -> dict[str, float]:
+    """The "desk" data set of `tickets` tickets, then `customers` more customers in OUTAGE_BENCH_REGION,
+    each with one OUTAGE_BENCH_KIND service there (reference OUT-<n>) and a contact of their own
+    (gangguan<n>@…, +62858<n>), who have filed nothing yet: the people a cable cut makes complain."""
+    from django.db import connection
+
+    timings = generate_desk(tickets=tickets, now=now)
+    done = f"{customers:,} customers of the outage region"
+    with connection.cursor() as cursor, step(timings, "outage_customers_s", done):
+        (region,) = fetch_one(f"SELECT id FROM {T.region} WHERE code = %s", [OUTAGE_BENCH_REGION])  # noqa: S608
+        cursor.execute(
+            f"""
+            WITH made AS (
+                INSERT INTO {T.customer} (name, email, phone, tier, created_at, region_id)
+                SELECT 'Pelanggan Balikpapan ' || g, 'gangguan' || g || '@pelanggan-bpn.example.co.id',
+                       '+62858' || lpad(g::text, 8, '0'),
+                       CASE WHEN mod(g, 12) = 0 THEN 'high_value' ELSE 'regular' END,
+                       %(now)s - random() * interval '900 days', %(region)s
+                FROM generate_series(1, %(n)s) AS g
+                RETURNING id, region_id
+            )
+            INSERT INTO {T.service} (kind, reference, status, billing_status, overdue_amount, customer_id,
+                                     region_id)
+            SELECT %(kind)s, %(prefix)s || lpad(id::text, 9, '0'), 'outage', 'paid', 0, id, region_id
+            FROM made
+            """,  # noqa: S608 (module constants)
+            {"now": now, "region": region, "n": customers, "kind": OUTAGE_BENCH_KIND,
+             "prefix": OUTAGE_BENCH_REFERENCE},
+        )  # fmt: skip
+        cursor.execute(f"ANALYZE {T.customer}")
+        cursor.execute(f"ANALYZE {T.service}")
+    return timings
+
+
 # --- Preparing a bench database ------------------------------------------------------------------------
 
 GENERATORS: dict[str, Callable[..., dict[str, float]]] = {
     "sla": generate_sla,
     "month": generate_month,
     "desk": generate_desk,
+    "outage": generate_outage,
 }
 
 

@@ -424,6 +424,8 @@ HELPDESK = {
     "NOTIFICATION_LEASE_SECONDS": env.int("NOTIFICATION_LEASE_SECONDS", default=120),
     "NOTIFICATION_FLUSH_AFTER_SECONDS": env.int("NOTIFICATION_FLUSH_AFTER_SECONDS", default=30),
     "SWEEP_BATCH_SIZE": env.int("SLA_SWEEP_BATCH_SIZE", default=5000),
+    # Linked tickets a resolved incident moves to resolved per statement (one short transaction each).
+    "INCIDENT_RESOLVE_BATCH_SIZE": env.int("INCIDENT_RESOLVE_BATCH_SIZE", default=2000),
     # The zone of a complaint whose service and customer have no region.
     "DEFAULT_REGION_TIME_ZONE": env.str("DEFAULT_REGION_TIME_ZONE", default="Asia/Jakarta"),
     # The language staff read the desk's messages in (emails and the inbox), until each person sets theirs.

@@ -53,8 +53,6 @@ log = structlog.get_logger(__name__)
 
 TITLE_MAX = 200
 DETAILS_MAX = 10_000
-# Linked tickets moved to resolved per statement: a batch is one short transaction.
-RESOLVE_BATCH = 2000
 # How far ahead of now an expected restoration may be promised (a typo of the year is refused).
 EXPECTED_AT_MOST = dt.timedelta(days=366)
 
@@ -430,7 +428,13 @@ def _resolve_batch_sql() -> str:
     """
 
 
-def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH) -> int:
+def _batch_size(batch_size: int | None) -> int:
+    """Linked tickets moved per statement: a batch is one short transaction (settings
+    HELPDESK["INCIDENT_RESOLVE_BATCH_SIZE"] unless the caller names one)."""
+    return int(batch_size or settings.HELPDESK["INCIDENT_RESOLVE_BATCH_SIZE"])
+
+
+def incident_resolve_batch(*, incident_id: int, batch_size: int | None = None) -> int:
     """Move one batch of the resolved incident's linked open tickets to resolved, in one statement and
     one transaction; returns how many moved (0: none left). Safe to run twice or in two workers at once:
     a moved ticket is no longer open, and locked rows are skipped."""
@@ -458,7 +462,7 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
             JIT_OFF + skip_history_trigger() + CONTEXT_SQL + ";\n" + _resolve_batch_sql(),
             {
                 "incident": incident.pk,
-                "batch": batch_size,
+                "batch": _batch_size(batch_size),
                 "rca": incident.rca_id,
                 "at": at,
                 "at_key": at.isoformat(),
@@ -477,11 +481,12 @@ def incident_resolve_batch(*, incident_id: int, batch_size: int = RESOLVE_BATCH)
 
 
 def incident_resolve_tickets(
-    *, incident_id: int, batch_size: int = RESOLVE_BATCH, now: dt.datetime | None = None
+    *, incident_id: int, batch_size: int | None = None, now: dt.datetime | None = None
 ) -> int:
     """Resolve every linked open ticket of a resolved incident, batch after batch, then record that the
     incident's tickets are all resolved. Returns how many this call moved."""
     moved = 0
+    batch_size = _batch_size(batch_size)
     while True:
         count = incident_resolve_batch(incident_id=incident_id, batch_size=batch_size)
         moved += count
