@@ -25,9 +25,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
 from helpdesk.lib import keyset
+from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
-from helpdesk.lib.roles import Role, has_role, is_staff_member, roles_of
+from helpdesk.lib.roles import is_staff_member, roles_of
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
 from reports import selectors as reports_selectors
@@ -69,7 +70,6 @@ SLA_CLOCK_LABELS = [
     ("resolution", gettext_lazy("Resolution")),
 ]
 # People who log complaints taken by phone, at the counter, by email or on social media (SPEC §1).
-LOGGING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
 # The conversation forms sit under the timeline; the others are the stage actions beside it.
 CONVERSATION = (Action.RESPOND.value, Action.NOTE.value)
 
@@ -88,7 +88,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _require_logging_role(request: HttpRequest) -> None:
-    if not has_role(request.user, *LOGGING_ROLES) and not request.user.is_superuser:
+    if not can(request.user, Capability.LOG_COMPLAINT):
         raise PermissionDenied(_("Only Customer Care logs complaints."))
 
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from escalation.models import Escalation
 from helpdesk.lib import keyset
-from helpdesk.lib.roles import Role, has_role
+from helpdesk.lib.access import Capability, can, roles_that
 from reports import recap
 from reports.models import (
     CAPA_PENDING_STATUSES,
@@ -47,10 +47,10 @@ from sla.selectors import clock_state_q
 from tickets.models import Incident, SlaState, Stage, Ticket
 
 # Who reads the recap and the overview (SPEC §1, §9).
-REPORT_READERS = (Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR)
+REPORT_READERS = roles_that(Capability.READ_REPORTS)
 # Who writes RCAs and CAPA reports; the director reads them.
-CAPA_WRITERS = (Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER)
-CAPA_READERS = (*CAPA_WRITERS, Role.DIRECTOR)
+CAPA_WRITERS = roles_that(Capability.WRITE_CAPA)
+CAPA_READERS = roles_that(Capability.READ_CAPA)
 
 
 def _is_admin(user: Any) -> bool:
@@ -58,15 +58,15 @@ def _is_admin(user: Any) -> bool:
 
 
 def can_read_reports(user: Any) -> bool:
-    return _is_admin(user) or has_role(user, *REPORT_READERS)
+    return can(user, Capability.READ_REPORTS)
 
 
 def can_read_capa(user: Any) -> bool:
-    return _is_admin(user) or has_role(user, *CAPA_READERS)
+    return can(user, Capability.READ_CAPA)
 
 
 def can_write_capa(user: Any) -> bool:
-    return _is_admin(user) or has_role(user, *CAPA_WRITERS)
+    return can(user, Capability.WRITE_CAPA)
 
 
 # --- Monthly recap -----------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ tickets (`tickets.selectors.visible_tickets`) and a list of records about ticket
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Q
 
 from helpdesk.lib.roles import Role, roles_of
@@ -31,3 +33,40 @@ def ticket_visibility_q(viewer: object, *, prefix: str = "") -> Q:
     if Role.TECHNICIAN in roles_of(viewer):
         return Q(**{f"{prefix}team__members": viewer}) | Q(**{f"{prefix}assignee": viewer})
     return Q(**{f"{prefix}pk__in": []}) if prefix else _NOTHING
+
+
+# --- What each role may do beyond reading tickets: the one matrix the console, the API and the reports
+# read (STYLE: decided once). Stage actions on a ticket follow the flow table (tickets.flow.ACTIONS),
+# which also names roles; everything else a page or an endpoint allows is asked here.
+
+
+class Capability(StrEnum):
+    LOG_COMPLAINT = "log_complaint"  # log a complaint for a customer (console "new", POST /api/tickets/)
+    WRITE_CUSTOMERS = "write_customers"  # create customers and their services
+    READ_REPORTS = "read_reports"  # the dashboard, the monthly recap, the surveys' results
+    READ_CAPA = "read_capa"  # RCAs and CAPA reports
+    WRITE_CAPA = "write_capa"
+
+
+CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    # Customer Care logs complaints: agents, the support desk that also answers the phone, supervisors.
+    Capability.LOG_COMPLAINT: frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}),
+    Capability.WRITE_CUSTOMERS: frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}),
+    Capability.READ_REPORTS: frozenset({Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR}),
+    Capability.WRITE_CAPA: frozenset({Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER}),
+    Capability.READ_CAPA: frozenset(
+        {Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER, Role.DIRECTOR}
+    ),
+}
+
+
+def can(viewer: object, capability: Capability) -> bool:
+    """Whether `viewer` may do `capability` (a superuser may do everything)."""
+    if bool(getattr(viewer, "is_superuser", False)):
+        return True
+    return bool(roles_of(viewer) & CAPABILITIES[capability])
+
+
+def roles_that(capability: Capability) -> tuple[Role, ...]:
+    """The roles allowed `capability`, in the order Role lists them (for messages)."""
+    return tuple(role for role in Role if role in CAPABILITIES[capability])

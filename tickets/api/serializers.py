@@ -130,16 +130,19 @@ class TicketSerializer(serializers.ModelSerializer):
     """A ticket as the API shows it. SLA states are as of the request (decided by sla.selectors)."""
 
     customer = CustomerSummarySerializer(read_only=True)
-    service = ServiceSummarySerializer(read_only=True)
-    team = TeamSummarySerializer(read_only=True)
-    assignee = UserSummarySerializer(read_only=True)
+    # What a ticket may lack is documented as null (or, for choices, ""): the schema says what is sent.
+    service = ServiceSummarySerializer(read_only=True, allow_null=True)
+    team = TeamSummarySerializer(read_only=True, allow_null=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    classification = serializers.ChoiceField(choices=Classification.choices, allow_blank=True, read_only=True)
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
     response_sla = serializers.CharField(source="current_response_sla", read_only=True)
     resolution_sla = serializers.CharField(source="current_resolution_sla", read_only=True)
     rca: serializers.PrimaryKeyRelatedField[RootCauseAnalysis] = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
     duplicate_of: serializers.SlugRelatedField[Ticket] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from helpdesk.lib.access import Capability, can, roles_that
 from helpdesk.lib.api import ErrorSerializer
 from helpdesk.lib.errors import Forbidden
 from helpdesk.lib.http import signed_in_user
-from helpdesk.lib.roles import Role, has_role
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.filters import CustomerFilter, ServiceFilter, TicketFilter
@@ -34,13 +34,12 @@ ERRORS = {
     409: OpenApiResponse(ErrorSerializer, description="Not allowed in the ticket's current stage"),
 }
 
-# Who may create and edit reference data and log complaints.
-FRONT_OFFICE = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR)
 
 
-def _require(request: Request, *roles: Role) -> None:
-    if not (request.user.is_superuser or has_role(request.user, *roles)):
-        names = ", ".join(role.value for role in roles)
+def _require(request: Request, capability: Capability) -> None:
+    """The same rule as the console's (helpdesk.lib.access.CAPABILITIES)."""
+    if not can(request.user, capability):
+        names = ", ".join(role.value for role in roles_that(capability))
         raise Forbidden(_("This needs one of the roles: %(roles)s.") % {"roles": names})
 
 
@@ -77,7 +76,7 @@ class CustomerViewSet(
         return selectors.visible_customers(viewer=viewer).select_related("region").order_by("id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _require(request, *FRONT_OFFICE)
+        _require(request, Capability.WRITE_CUSTOMERS)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = services.customer_create(**serializer.validated_data)
@@ -100,7 +99,7 @@ class ServiceViewSet(
         return selectors.visible_services(viewer=viewer).select_related("region", "customer").order_by("id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _require(request, *FRONT_OFFICE)
+        _require(request, Capability.WRITE_CUSTOMERS)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         service = services.service_create(**serializer.validated_data)
@@ -157,7 +156,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _require(request, Role.AGENT, Role.SUPERVISOR)
+        _require(request, Capability.LOG_COMPLAINT)
         serializer = s.TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_log(
