@@ -10,6 +10,11 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
+    path(
+        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        views.ticket_attachment,
+        name="ticket_attachment",
+    ),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),

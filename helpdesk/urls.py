@@ -1,8 +1,6 @@
 """The project's URLs: every app's pages and API, mounted by name (each app's `urls` module), so that this
 module, at the bottom of the layers, imports none of the apps above it."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path
@@ -45,5 +43,5 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL (a path anyone could guess): attachments go through the
+# console's and the portal's download views, which check who may see the ticket.

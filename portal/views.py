@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -28,6 +29,7 @@ from django_ratelimit.core import is_ratelimited
 
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.errors import DomainError, NotFound
+from helpdesk.lib.http import download_response
 from helpdesk.lib.zones import INDONESIAN_ZONES
 from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
 from reports import services as reports_services
@@ -82,11 +84,15 @@ def _activate_portal_language(request: HttpRequest) -> None:
     request.LANGUAGE_CODE = language
 
 
-def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# A page answers with a response: rendered (HttpResponse) or a streamed file (FileResponse).
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def portal_page(view: Callable[..., R]) -> Callable[..., R]:
     """Every portal page: in the portal's language (see PORTAL_DEFAULT_LANGUAGE)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
         _activate_portal_language(request)
         return view(request, *args, **kwargs)
 
@@ -220,6 +226,7 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         "zone": zone,
         "zone_name": INDONESIAN_ZONES.get(zone, zone),
         "timeline": timeline,
+        "attachments": getattr(ticket, "public_attachments", []),
         "close_reason_label": CloseReason(ticket.close_reason).label if ticket.close_reason else "",
         "can_confirm": services.stage_refusal(ticket, Action.CONFIRM) is None,
         "can_reject": services.stage_refusal(ticket, Action.REJECT) is None,
@@ -308,6 +315,23 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/track.html", context, status=404)
     _remember_access(request, number=ticket.number, contact=form.cleaned_data["contact"])
     return redirect(_status_url(ticket))
+
+
+@portal_page
+@require_GET
+def ticket_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
+    """A file of the customer's own ticket that is visible to them (never an internal one), behind the
+    same session access as the tracking page."""
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    try:
+        attachment = selectors.attachment_for_customer(ticket=ticket, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return download_response(
+        attachment.file.open("rb"), name=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @portal_page

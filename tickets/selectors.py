@@ -24,6 +24,7 @@ from tickets.models import (
     HISTORY_FIELDS,
     PUBLIC_MESSAGE_KINDS,
     RUNNING_SLA_STATES,
+    Attachment,
     Customer,
     Incident,
     IncidentUpdate,
@@ -145,7 +146,12 @@ def portal_ticket(*, number: str, contact: str) -> Ticket:
                     "created_at", "id"
                 ),
                 to_attr="public_messages",
-            )
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(is_public=True).order_by("created_at", "id"),
+                to_attr="public_attachments",
+            ),
         )
         .filter(number=normalised)
         .first()
@@ -166,6 +172,34 @@ def portal_ticket(*, number: str, contact: str) -> Ticket:
 
 
 PORTAL_NOT_FOUND = _("No ticket matches this number and contact.")
+ATTACHMENT_NOT_FOUND = _("No such attachment on this ticket.")
+
+
+def attachment_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, number: str, attachment_id: int
+) -> Attachment:
+    """A file of a ticket the viewer may see (helpdesk.lib.access), internal ones included; the same
+    NotFound for a ticket they may not see as for an unknown file, so a refusal tells nothing."""
+    normalised = ticket_numbers.normalise(number or "")
+    attachment = (
+        Attachment.objects.filter(ticket_visibility_q(viewer, prefix="ticket__"))
+        .filter(pk=attachment_id, ticket__number=normalised)
+        .first()
+        if normalised
+        else None
+    )
+    if attachment is None:
+        raise NotFound(str(ATTACHMENT_NOT_FOUND), code="not_found")
+    return attachment
+
+
+def attachment_for_customer(*, ticket: Ticket, attachment_id: int) -> Attachment:
+    """A file the customer may open on their ticket's tracking page (the caller has checked their access
+    to the ticket, as for the page): public files only, never staff's internal ones."""
+    attachment = Attachment.objects.filter(ticket=ticket, pk=attachment_id, is_public=True).first()
+    if attachment is None:
+        raise NotFound(str(ATTACHMENT_NOT_FOUND), code="not_found")
+    return attachment
 
 
 # --- The staff console ------------------------------------------------------------------------------------
