@@ -3,15 +3,26 @@ the bytes hashed and compressed), so their references in the minified files are 
 
 from __future__ import annotations
 
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.staticfiles import finders
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 # Only for a browser's developer tools, which ask for them when opened: a 404 there is harmless.
 NOT_COLLECTED = ["*.map"]
 
 
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, *NOT_COLLECTED]
+# Finders, not a replacement of the staticfiles app (its name in INSTALLED_APPS is what the test live
+# server and other tools look for to serve static files).
+class FileSystemFinder(finders.FileSystemFinder):
+    def list(self, ignore_patterns: Iterable[str] | None) -> Iterable[Any]:
+        return super().list([*(ignore_patterns or []), *NOT_COLLECTED])
+
+
+class AppDirectoriesFinder(finders.AppDirectoriesFinder):
+    def list(self, ignore_patterns: Iterable[str] | None) -> Iterable[Any]:
+        return super().list([*(ignore_patterns or []), *NOT_COLLECTED])
 
 
 class StaticStorage(CompressedManifestStaticFilesStorage):

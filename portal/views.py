@@ -31,11 +31,11 @@ from helpdesk.lib import ticket_numbers
 from helpdesk.lib.errors import DomainError, NotFound
 from helpdesk.lib.http import download_response
 from helpdesk.lib.zones import INDONESIAN_ZONES
-from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, TrackForm
+from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, ReplyForm, TrackForm
 from reports import services as reports_services
 from sla import selectors as sla_selectors
 from tickets import selectors, services
-from tickets.models import OPEN_STAGES, Action, CloseReason, MessageKind, Stage, Ticket
+from tickets.models import OPEN_STAGES, Action, Channel, CloseReason, MessageKind, Stage, Ticket
 
 # SPEC: Indonesian first. The portal follows only the language the customer chose with the switch (the
 # language cookie), never the browser's Accept-Language: a customer on an English-language phone still
@@ -50,6 +50,8 @@ PORTAL_DEFAULT_LANGUAGE = "id"
 # moment the contact on record no longer matches. Access is per ticket: proving one ticket opens no other.
 ACCESS_SESSION_KEY = "portal_access"
 FILED_SESSION_KEY = "portal_filed"
+# The service reference typed when filing that matched none of the customer's services (shown once).
+UNMATCHED_REFERENCE_SESSION_KEY = "portal_unmatched_reference"
 MAX_REMEMBERED_TICKETS = 10
 
 
@@ -231,6 +233,7 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         "can_confirm": services.stage_refusal(ticket, Action.CONFIRM) is None,
         "can_reject": services.stage_refusal(ticket, Action.REJECT) is None,
         "can_rate": _can_rate(ticket),
+        "can_reply": ticket.stage != Stage.CLOSED,
         "rating": rating,
         "number_spelled": _spelled(ticket.number),
     }
@@ -242,11 +245,13 @@ def _render_status(
     *,
     reject_form: RejectForm | None = None,
     rate_form: RateForm | None = None,
+    reply_form: ReplyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = _status_context(ticket)
     context["reject_form"] = reject_form or RejectForm()
     context["rate_form"] = rate_form or RateForm()
+    context["reply_form"] = reply_form or ReplyForm()
     return render(request, "portal/ticket.html", context, status=status)
 
 
@@ -276,6 +281,8 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
         else:
             _remember_access(request, number=ticket.number, contact=ticket.contact_email)
             request.session[FILED_SESSION_KEY] = ticket.number
+            reference = form.cleaned_data.get("service_ref", "").strip()
+            request.session[UNMATCHED_REFERENCE_SESSION_KEY] = reference if ticket.service_id is None else ""
             return redirect("portal:filed")
     return render(request, "portal/file.html", {"form": form}, status=400)
 
@@ -290,6 +297,7 @@ def complaint_filed(request: HttpRequest) -> HttpResponse:
     if ticket is None:
         return redirect("portal:file")
     context = _status_context(ticket)
+    context["unmatched_reference"] = request.session.get(UNMATCHED_REFERENCE_SESSION_KEY, "")
     return render(request, "portal/filed.html", context)
 
 
@@ -410,6 +418,35 @@ def ticket_reject(request: HttpRequest, number: str) -> HttpResponse:
         ),
         form=form,
         render_form=lambda: _render_status(request, ticket, reject_form=form, status=400),
+    )
+
+
+@portal_page
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer writes on their ticket, with photos or screenshots if they like, at any stage but
+    closed (no need to reject a fix to say something); a clock paused for them runs again, as when they
+    answer by email (`ticket_customer_message`)."""
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_status(request, ticket, reply_form=form, status=400)
+    return _act(
+        request,
+        ticket,
+        lambda: services.ticket_customer_message(
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            channel=Channel.PORTAL,
+            uploads=form.cleaned_data["attachments"],
+        ),
+        done=_("Thank you, your message has been added to your complaint. We will get back to you."),
+        form=form,
+        render_form=lambda: _render_status(request, ticket, reply_form=form, status=400),
     )
 
 

@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "helpdesk.staticfiles.StaticFilesConfig",
+    "django.contrib.staticfiles",
     "django.contrib.postgres",
     # Third party
     "rest_framework",
@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.navigation",
+                "portal.context_processors.desk_contact",
             ],
         },
     },
@@ -166,6 +167,8 @@ DISPLAY_TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default="Asia/Jakarta")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Django's two finders, leaving source maps out of collectstatic (helpdesk.staticfiles).
+STATICFILES_FINDERS = ["helpdesk.staticfiles.FileSystemFinder", "helpdesk.staticfiles.AppDirectoriesFinder"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "helpdesk.staticfiles.StaticStorage"},
@@ -375,6 +378,9 @@ HELPDESK = {
     # The language staff read the desk's messages in (emails and the inbox), until each person sets theirs.
     "STAFF_LANGUAGE": env.str("STAFF_LANGUAGE", default="id"),
     "DEFAULT_PHONE_REGION": "ID",
+    # The desk's phone line and opening hours, in every portal page's footer (empty hours: round the clock).
+    "DESK_PHONE": env.str("DESK_PHONE", default="(021) 500 188"),
+    "DESK_HOURS": env.str("DESK_HOURS", default=""),
     "DESCRIPTION_MAX_LENGTH": 10_000,
     "MESSAGE_MAX_LENGTH": 10_000,
     # The complaints mailbox (SPEC §3), read every minute by beat when IMAP_HOST is set (tickets.inbound).

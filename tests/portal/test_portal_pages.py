@@ -126,11 +126,6 @@ def _future() -> str:
             "description",
             "Ensure this value has at most 10000 characters (it has 10001).",
         ),
-        (
-            {"service_ref": "SVC-NOT-MINE"},
-            "service_ref",
-            "We could not find this service reference for your contact details.",
-        ),
     ],
     ids=[
         "missing-name",
@@ -142,7 +137,6 @@ def _future() -> str:
         "unreadable-time",
         "future-time",
         "long-description",
-        "unknown-service",
     ],
 )
 def test_bad_complaint_shows_the_field_error_and_stores_nothing(
