@@ -208,10 +208,10 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
     """What the forms of these actions offer: read here, only for the forms shown."""
     choices = ActionChoices()
     if Action.DISPATCH in actions or Action.ASSIGN in actions:
-        choices.teams = list(Team.objects.order_by("name").values_list("pk", "name"))
+        choices.teams = [(team.pk, team.label) for team in Team.objects.order_by("name")]
     if Action.DISPATCH in actions:
         route = CategoryRoute.objects.filter(category=ticket.category).select_related("team").first()
-        choices.routed_team = route.team.name if route else ""
+        choices.routed_team = route.team.label if route else ""
         choices.technicians = selectors.technicians_by_team()
     if Action.ASSIGN in actions:
         choices.people = selectors.assignable_people(ticket=ticket)

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from helpdesk.lib.cleaning import clean_past_time
 from helpdesk.lib.contact import normalise_phone
 from helpdesk.lib.errors import DomainError, InvalidInput
+from helpdesk.lib.humane import HumaneErrorsMixin
 from tickets.models import Category
 
 # Indonesia's three zones. A customer reports the incident time by the clock on their wall; which wall
@@ -31,7 +32,7 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REASON_MAX_LENGTH = 2000
 
 
-class PortalForm(forms.Form):
+class PortalForm(HumaneErrorsMixin, forms.Form):
     """A form whose fields carry Bootstrap classes, and which can show a service's refusal. (Django
     itself marks invalid fields with aria-invalid and links help texts and errors by aria-describedby.)"""
 

@@ -14,10 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from helpdesk.lib.errors import DomainError
+from helpdesk.lib.humane import humane_api_message
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as `{"field" or "field.sub": [messages]}`."""
+    """DRF's nested error detail as `{"field" or "field.sub": [messages]}`, DRF's default texts said as
+    sentences (helpdesk.lib.humane)."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -28,13 +30,15 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 out.setdefault(sub, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+            out.setdefault(prefix or "non_field_errors", []).extend(
+                humane_api_message(str(item)) for item in detail
+            )
         else:
             for index, item in enumerate(detail):
                 for sub, messages in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
                     out.setdefault(sub, []).extend(messages)
     else:
-        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+        out.setdefault(prefix or "non_field_errors", []).append(humane_api_message(str(detail)))
     return out
 
 
