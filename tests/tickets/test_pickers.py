@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from helpdesk.lib.vocabulary import Classification
+from reports.exports import key_label
 from tests.tickets.factories import team
 from tickets import selectors
 from tickets.models import Team
@@ -54,5 +55,8 @@ def test_team_names_and_classifications_read_in_indonesian() -> None:
         assert Team.objects.get(name="Network Operation").label == "Operasi Jaringan"
         assert str(Team.objects.get(name="Customer Care")) == "Layanan Pelanggan"
         assert [str(label) for label in Classification.labels] == ["Minor", "Mayor", "Kritis"]
+        # The monthly report's team breakdown too.
+        assert key_label("team", {"key": "Billing & Account"}) == "Tagihan & Akun"
+        assert key_label("team", {"key": "Field Team 7"}) == "Field Team 7"
     with translation.override("en"):
         assert Team.objects.get(name="Network Operation").label == "Network Operation"
