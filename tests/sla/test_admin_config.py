@@ -231,3 +231,27 @@ def test_saving_a_one_minute_resolution_in_the_admin_warns_and_keeps_what_was_ty
     warnings = [str(message) for message in response.context["messages"] if message.level_tag == "warning"]
     assert len(warnings) == 2
     assert "A resolution within 1 min leaves no time to fix anything" in warnings[0]
+
+
+def test_the_migration_merges_a_date_stored_twice_into_one_row_with_both_names() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("sla.migrations.0007_holiday_one_per_date")
+    PublicHoliday.objects.filter(date=CHRISTMAS).delete()
+    with connection.cursor() as cursor:
+        # As before the migration (rolled back with the test's transaction).
+        cursor.execute("ALTER TABLE sla_publicholiday DROP CONSTRAINT one_holiday_per_date")
+    PublicHoliday.objects.create(date=CHRISTMAS, name="Hari Raya Natal")
+    PublicHoliday.objects.create(date=CHRISTMAS, name="Natal")
+    PublicHoliday.objects.create(date=CHRISTMAS, name="Natal")
+    alone = PublicHoliday.objects.create(date=dt.date(2099, 6, 15), name="Hari contoh")
+
+    migration.merge_holidays_of_one_date(apps, None)
+
+    assert list(PublicHoliday.objects.filter(date=CHRISTMAS).values_list("name", flat=True)) == [
+        "Hari Raya Natal; Natal"
+    ]
+    assert PublicHoliday.objects.get(pk=alone.pk).name == "Hari contoh"
