@@ -207,3 +207,14 @@ def test_the_rating_form_says_the_limit_as_a_sentence_in_indonesian() -> None:
         )
         form.is_valid()
         assert form.errors["csat"] == ["Nilai ini paling banyak 5."]
+
+
+def test_a_body_that_is_not_json_is_answered_in_a_sentence(make_user: Any, api: Any) -> None:
+    client = api(make_user("agent"))
+    response = client.post("/api/tickets/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "parse_error",
+        "message": "The request body could not be read: send valid JSON (or a form).",
+        "fields": {},
+    }

@@ -75,6 +75,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "fields": fields,
         }
         return response
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's text carries the parser's own ("JSON parse error - Expecting value: line 1 column 1").
+        response.data = {
+            "code": "parse_error",
+            "message": _("The request body could not be read: send valid JSON (or a form)."),
+            "fields": {},
+        }
+        return response
     if isinstance(exc, exceptions.APIException):
         detail = exc.detail
         code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
