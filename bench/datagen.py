@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 NOTIFICATION_MODEL = "notifications.Notification"
 
 # Bumped whenever a data set changes, so that --keep never reuses data an older generator made.
-VERSION = 5
+VERSION = 6
 KINDS = ("sla", "month", "desk", "outage")
 
 CHUNK = 100_000  # tickets per INSERT statement
@@ -1036,8 +1036,8 @@ def generate_month(*, tickets: int, now: dt.datetime) -> dict[str, float]:
                 write_search_text(cursor)
         cursor.execute(
             f"""
-            INSERT INTO {T.capa} (title, summary, author_id, created_at, updated_at)
-            VALUES ('Bench CAPA', '', %(author)s, %(now)s, %(now)s) RETURNING id
+            INSERT INTO {T.capa} (title, summary, author_id, status, close_reason, created_at, updated_at)
+            VALUES ('Bench CAPA', '', %(author)s, 'open', '', %(now)s, %(now)s) RETURNING id
             """,  # noqa: S608
             {"author": technician, "now": now},
         )
@@ -2119,9 +2119,9 @@ def desk_capa(cursor: Any, params: dict[str, Any]) -> None:
     those verified), some overdue; the others open or in progress."""
     cursor.execute(
         f"""
-        INSERT INTO {T.capa} (title, rca_id, summary, author_id, created_at, updated_at)
+        INSERT INTO {T.capa} (title, rca_id, summary, author_id, status, close_reason, created_at, updated_at)
         SELECT 'CAPA: ' || left(r.problem_statement, 150), r.id,
-               'Tindakan korektif dan preventif untuk RCA-' || r.id || '.',
+               'Tindakan korektif dan preventif untuk RCA-' || r.id || '.', 'open', '',
                {pick_sql("technicians", "random()")},
                LEAST(r.created_at + (1 + 4 * random()) * interval '1 day', %(now)s),
                LEAST(r.created_at + (1 + 4 * random()) * interval '1 day', %(now)s)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.lib.humane import HumaneErrorsMixin
 
-class ReassignForm(forms.Form):
+
+class ReassignForm(HumaneErrorsMixin, forms.Form):
     """Hand an escalated ticket to another person (and, optionally, team). Only the shape is checked
     here; tickets.services.ticket_act decides whether that person may take it and says why not."""
 

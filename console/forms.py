@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib.errors import InvalidInput
+from helpdesk.lib.humane import HumaneErrorsMixin
 from tickets.models import (
     CLOSE_REASONS_BY_STAGE,
     Action,
@@ -38,7 +39,7 @@ NOTE_MAX = 2000
 RCA_TEXT_FIELDS = ("problem_statement", "analysis", "temporary_fix", "permanent_fix")
 
 
-class BootstrapForm(forms.Form):
+class BootstrapForm(HumaneErrorsMixin, forms.Form):
     """Gives every widget Bootstrap's class, and marks fields with errors invalid (with aria-invalid)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +179,7 @@ class ActionChoices:
 
     teams: list[tuple[int, str]] = field(default_factory=list)
     routed_team: str = ""
-    technicians: list[tuple[str, list[tuple[int, str]]]] = field(default_factory=list)
+    technicians: list[tuple[int, str]] = field(default_factory=list)
     people: list[tuple[int, str]] = field(default_factory=list)
     rca_categories: list[tuple[str, str]] = field(default_factory=list)
     recent_rcas: list[tuple[int, str]] = field(default_factory=list)

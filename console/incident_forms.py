@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.forms import RCA_TEXT_FIELDS, BootstrapForm
 from helpdesk.lib import zones
+from helpdesk.lib.humane import HumaneErrorsMixin
 from tickets.models import ServiceKind
 from tickets.services.incidents import DETAILS_MAX, TITLE_MAX
 
@@ -136,7 +137,7 @@ class TicketNumbersField(forms.MultipleChoiceField):
         return True
 
 
-class BulkLinkForm(forms.Form):
+class BulkLinkForm(HumaneErrorsMixin, forms.Form):
     """A queue selection linked to one open incident."""
 
     tickets = TicketNumbersField(

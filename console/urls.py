@@ -11,6 +11,11 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
+    path(
+        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        views.ticket_attachment,
+        name="ticket_attachment",
+    ),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_new, name="incident_new"),

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm
 from helpdesk.lib import keyset
 from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
-from helpdesk.lib.http import HtmxHttpRequest, signed_in_user
+from helpdesk.lib.http import HtmxHttpRequest, download_response, signed_in_user
 from helpdesk.lib.roles import is_staff_member, roles_of
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
@@ -74,12 +75,16 @@ SLA_CLOCK_LABELS = [
 CONVERSATION = (Action.RESPOND.value, Action.NOTE.value)
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# A page answers with a response: rendered (HttpResponse) or a streamed file (FileResponse).
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def staff_required(view: Callable[..., R]) -> Callable[..., R]:
     """Signed in (else the login page) and holding a staff role (else 403)."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
         if not is_staff_member(request.user):
             raise PermissionDenied(_("This page is for customer-care staff."))
         return view(request, *args, **kwargs)
@@ -210,10 +215,10 @@ def _action_choices(ticket: Ticket, actions: list[str], now: dt.datetime) -> Act
     """What the forms of these actions offer: read here, only for the forms shown."""
     choices = ActionChoices()
     if Action.DISPATCH in actions or Action.ASSIGN in actions:
-        choices.teams = list(Team.objects.order_by("name").values_list("pk", "name"))
+        choices.teams = [(team.pk, team.label) for team in Team.objects.order_by("name")]
     if Action.DISPATCH in actions:
         route = CategoryRoute.objects.filter(category=ticket.category).select_related("team").first()
-        choices.routed_team = route.team.name if route else ""
+        choices.routed_team = route.team.label if route else ""
         choices.technicians = selectors.technicians_by_team()
     if Action.ASSIGN in actions:
         choices.people = selectors.assignable_people(ticket=ticket)
@@ -274,6 +279,21 @@ def _refusal(ticket: Ticket, viewer: User, action: Action) -> DomainError:
     if reason:
         return Forbidden(reason)
     return NotAllowedNow(services.stage_refusal(ticket, action) or _("This action is not possible now."))
+
+
+@staff_required
+@require_GET
+def ticket_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
+    """A file of the ticket, downloaded by staff who may see the ticket (404 for anyone else)."""
+    try:
+        attachment = selectors.attachment_for_staff(
+            viewer=signed_in_user(request), number=number, attachment_id=attachment_id
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return download_response(
+        attachment.file.open("rb"), name=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @require_POST

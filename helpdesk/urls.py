@@ -3,10 +3,10 @@ module, at the bottom of the layers, imports none of the apps above it."""
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
@@ -14,7 +14,19 @@ from health_check.views import HealthCheckView
 # in a worker made from a blob: the one place scripts are let in inline, on these two pages only.
 API_DOCS_POLICY = csp_update({"script-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the hashed static file (looked
+    up at request time, once the manifest is loaded)."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static_url("favicon.ico")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -42,5 +54,5 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL (a path anyone could guess): attachments go through the
+# console's and the portal's download views, which check who may see the ticket.

@@ -11,11 +11,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from helpdesk.lib.cleaning import clean_past_time
 from helpdesk.lib.contact import normalise_phone
-from helpdesk.lib.errors import DomainError
+from helpdesk.lib.errors import DomainError, InvalidInput
+from helpdesk.lib.humane import HumaneErrorsMixin
 from tickets.models import Category
 
 # Indonesia's three zones. A customer reports the incident time by the clock on their wall; which wall
@@ -29,7 +32,7 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REASON_MAX_LENGTH = 2000
 
 
-class PortalForm(forms.Form):
+class PortalForm(HumaneErrorsMixin, forms.Form):
     """A form whose fields carry Bootstrap classes, and which can show a service's refusal. (Django
     itself marks invalid fields with aria-invalid and links help texts and errors by aria-describedby.)"""
 
@@ -115,7 +118,15 @@ class ComplaintForm(PortalForm):
         if isinstance(moment, dt.datetime) and zone:
             # The browser sends wall-clock time; Django read it in the server's zone. Re-read it in the
             # zone the customer chose.
-            cleaned["incident_at"] = moment.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+            moment = moment.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+            cleaned["incident_at"] = moment
+            # The service's own check, here too, so that a time in the future is reported together
+            # with every other mistake rather than after them.
+            try:
+                clean_past_time(moment, field="incident_at", now=timezone.now())
+            except InvalidInput as exc:
+                for message in exc.fields.get("incident_at", [exc.message]):
+                    self.add_error("incident_at", message)
         return cleaned
 
     def service_arguments(self) -> dict[str, Any]:
@@ -205,3 +216,53 @@ class SubscribeForm(PortalForm):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none was chosen)."""
+
+    def __init__(self, *args: Any, max_files: int, **kwargs: Any) -> None:
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > self.max_files:
+            raise ValidationError(
+                _("Attach at most %(count)s files to one message."),
+                code="too_many_files",
+                params={"count": self.max_files},
+            )
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+MAX_FILES_PER_MESSAGE = 5
+
+
+class ReplyForm(PortalForm):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(
+        label=_("Photos or screenshots (optional)"),
+        required=False,
+        max_files=MAX_FILES_PER_MESSAGE,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted here, in the request's language (a lazy text formatted at import would not be).
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)s files, each up to %(mb)s MB: photos (JPG, PNG), PDF or text."
+        ) % {"count": MAX_FILES_PER_MESSAGE, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        accepted = [ext for exts in settings.HELPDESK["ATTACHMENT_ALLOWED_TYPES"].values() for ext in exts]
+        self.fields["attachments"].widget.attrs["accept"] = ",".join(
+            [*settings.HELPDESK["ATTACHMENT_ALLOWED_TYPES"], *accepted]
+        )

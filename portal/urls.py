@@ -17,4 +17,10 @@ urlpatterns = [
     path("tickets/<str:number>/confirm/", portal_views.ticket_confirm, name="confirm"),
     path("tickets/<str:number>/reject/", portal_views.ticket_reject, name="reject"),
     path("tickets/<str:number>/rate/", portal_views.ticket_rate, name="rate"),
+    path("tickets/<str:number>/reply/", portal_views.ticket_reply, name="reply"),
+    path(
+        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        portal_views.ticket_attachment,
+        name="attachment",
+    ),
 ]

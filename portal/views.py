@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -27,8 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.lib import ticket_numbers
 from helpdesk.lib.errors import DomainError, NotFound
+from helpdesk.lib.http import download_response
 from helpdesk.lib.zones import INDONESIAN_ZONES
-from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, SubscribeForm, TrackForm
+from portal.forms import ComplaintForm, PortalForm, RateForm, RejectForm, ReplyForm, SubscribeForm, TrackForm
 from portal.limits import portal_limited
 from reports import services as reports_services
 from sla import selectors as sla_selectors
@@ -36,6 +38,7 @@ from tickets import selectors, services
 from tickets.models import (
     OPEN_STAGES,
     Action,
+    Channel,
     CloseReason,
     Incident,
     MessageKind,
@@ -59,6 +62,8 @@ PORTAL_DEFAULT_LANGUAGE = "id"
 # moment the contact on record no longer matches. Access is per ticket: proving one ticket opens no other.
 ACCESS_SESSION_KEY = "portal_access"
 FILED_SESSION_KEY = "portal_filed"
+# The service reference typed when filing that matched none of the customer's services (shown once).
+UNMATCHED_REFERENCE_SESSION_KEY = "portal_unmatched_reference"
 MAX_REMEMBERED_TICKETS = 10
 
 
@@ -93,11 +98,15 @@ def _activate_portal_language(request: HttpRequest) -> None:
     request.LANGUAGE_CODE = language
 
 
-def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# A page answers with a response: rendered (HttpResponse) or a streamed file (FileResponse).
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def portal_page(view: Callable[..., R]) -> Callable[..., R]:
     """Every portal page: in the portal's language (see PORTAL_DEFAULT_LANGUAGE)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
         _activate_portal_language(request)
         return view(request, *args, **kwargs)
 
@@ -217,10 +226,12 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         "zone": zone,
         "zone_name": INDONESIAN_ZONES.get(zone, zone),
         "timeline": timeline,
+        "attachments": getattr(ticket, "public_attachments", []),
         "close_reason_label": CloseReason(ticket.close_reason).label if ticket.close_reason else "",
         "can_confirm": services.stage_refusal(ticket, Action.CONFIRM) is None,
         "can_reject": services.stage_refusal(ticket, Action.REJECT) is None,
         "can_rate": _can_rate(ticket),
+        "can_reply": ticket.stage != Stage.CLOSED,
         "rating": rating,
         "number_spelled": _spelled(ticket.number),
     }
@@ -256,11 +267,13 @@ def _render_status(
     *,
     reject_form: RejectForm | None = None,
     rate_form: RateForm | None = None,
+    reply_form: ReplyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = _status_context(ticket)
     context["reject_form"] = reject_form or RejectForm()
     context["rate_form"] = rate_form or RateForm()
+    context["reply_form"] = reply_form or ReplyForm()
     return render(request, "portal/ticket.html", context, status=status)
 
 
@@ -394,6 +407,8 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
         else:
             _remember_access(request, number=ticket.number, contact=ticket.contact_email)
             request.session[FILED_SESSION_KEY] = ticket.number
+            reference = form.cleaned_data.get("service_ref", "").strip()
+            request.session[UNMATCHED_REFERENCE_SESSION_KEY] = reference if ticket.service_id is None else ""
             return redirect("portal:filed")
     context = {"form": form, **_incidents_context(request)}
     return render(request, "portal/file.html", context, status=400)
@@ -409,6 +424,7 @@ def complaint_filed(request: HttpRequest) -> HttpResponse:
     if ticket is None:
         return redirect("portal:file")
     context = _status_context(ticket)
+    context["unmatched_reference"] = request.session.get(UNMATCHED_REFERENCE_SESSION_KEY, "")
     return render(request, "portal/filed.html", context)
 
 
@@ -434,6 +450,23 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/track.html", context, status=404)
     _remember_access(request, number=ticket.number, contact=form.cleaned_data["contact"])
     return redirect(_status_url(ticket))
+
+
+@portal_page
+@require_GET
+def ticket_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
+    """A file of the customer's own ticket that is visible to them (never an internal one), behind the
+    same session access as the tracking page."""
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    try:
+        attachment = selectors.attachment_for_customer(ticket=ticket, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return download_response(
+        attachment.file.open("rb"), name=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @portal_page
@@ -512,6 +545,35 @@ def ticket_reject(request: HttpRequest, number: str) -> HttpResponse:
         ),
         form=form,
         render_form=lambda: _render_status(request, ticket, reject_form=form, status=400),
+    )
+
+
+@portal_page
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer writes on their ticket, with photos or screenshots if they like, at any stage but
+    closed (no need to reject a fix to say something); a clock paused for them runs again, as when they
+    answer by email (`ticket_customer_message`)."""
+    ticket = _ticket_with_access(request, number)
+    if ticket is None:
+        return _ask_to_track(request, number)
+    if _is_limited(request, scope="portal"):
+        return _too_many_requests(request)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_status(request, ticket, reply_form=form, status=400)
+    return _act(
+        request,
+        ticket,
+        lambda: services.ticket_customer_message(
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            channel=Channel.PORTAL,
+            uploads=form.cleaned_data["attachments"],
+        ),
+        done=_("Thank you, your message has been added to your complaint. We will get back to you."),
+        form=form,
+        render_form=lambda: _render_status(request, ticket, reply_form=form, status=400),
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from reports.models import CapaStatus, MonthlyReport
-from tickets.models import Category, Channel, Classification, ServiceKind
+from tickets.models import TEAM_LABELS, Category, Channel, Classification, ServiceKind
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +47,8 @@ def key_label(dimension: str, row: dict[str, Any]) -> str:
         return str(choices(key).label)
     if dimension == "region" and row.get("name"):
         return f"{row['name']} ({key})"
+    if dimension == "team" and key in TEAM_LABELS:
+        return str(TEAM_LABELS[key])
     if not key:
         return {
             "classification": _("Not classified"),

@@ -11,12 +11,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib.errors import InvalidInput
+from helpdesk.lib.humane import HumaneErrorsMixin
 from reports import recap
 from reports.models import CapaStatus
 from reports.services import CAPA_TEXT_MAX
 
 
-class MonthForm(forms.Form):
+class MonthForm(HumaneErrorsMixin, forms.Form):
     """The month a manager builds or rebuilds, as YYYY-MM (what <input type="month"> sends)."""
 
     month = forms.CharField(
@@ -39,7 +40,7 @@ class MonthForm(forms.Form):
             raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
-class CapaFilterForm(forms.Form):
+class CapaFilterForm(HumaneErrorsMixin, forms.Form):
     """The CAPA list's filters: an action status, and overdue actions only."""
 
     status = forms.ChoiceField(
@@ -55,7 +56,7 @@ class CapaFilterForm(forms.Form):
     )
 
 
-class CapaActionStatusForm(forms.Form):
+class CapaActionStatusForm(HumaneErrorsMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=CapaStatus.choices,
@@ -63,7 +64,7 @@ class CapaActionStatusForm(forms.Form):
     )
 
 
-class CapaActionVerifyForm(forms.Form):
+class CapaActionVerifyForm(HumaneErrorsMixin, forms.Form):
     note = forms.CharField(
         label=_("What was checked, and the result"),
         max_length=CAPA_TEXT_MAX,
@@ -71,7 +72,7 @@ class CapaActionVerifyForm(forms.Form):
     )
 
 
-class CapaSettleForm(forms.Form):
+class CapaSettleForm(HumaneErrorsMixin, forms.Form):
     """Closing a CAPA report (every action done or cancelled) or withdrawing it, with the reason."""
 
     decision = forms.ChoiceField(

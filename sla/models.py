@@ -115,7 +115,11 @@ class CalendarDay(models.Model):
         verbose_name = _("calendar exception")
         verbose_name_plural = _("calendar exceptions")
         constraints = [
-            models.UniqueConstraint(fields=["calendar", "date"], name="one_exception_per_day"),
+            models.UniqueConstraint(
+                fields=["calendar", "date"],
+                name="one_exception_per_day",
+                violation_error_message=_("This calendar already has a closed or open day on this date."),
+            ),
             models.CheckConstraint(
                 condition=(Q(start__isnull=True) & Q(end__isnull=True))
                 | (Q(kind="open") & Q(start__lt=models.F("end"))),
@@ -145,7 +149,15 @@ class PublicHoliday(models.Model):
         ordering = ["date"]
         verbose_name = _("public holiday")
         verbose_name_plural = _("public holidays")
-        constraints = [models.UniqueConstraint(fields=["date", "name"], name="holiday_unique_per_day")]
+        # One row per day of the national calendar: a day's several names (rare) share its row, "; "
+        # between them, so that a second 2026-12-25 is refused rather than counted twice.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"],
+                name="one_holiday_per_date",
+                violation_error_message=_("There is already a public holiday on this date."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.date}: {self.name}"

@@ -283,3 +283,44 @@ def clock_state(ticket: Ticket, prefix: str, now: dt.datetime) -> str:
 
 def holidays_in(years: Iterable[int]) -> list[PublicHoliday]:
     return list(PublicHoliday.objects.filter(date__year__in=list(years)))
+
+
+# Targets outside these bounds are allowed (the operator decides) but warned in the admin: a 1-minute
+# resolution, a first response slower than the fix, a month to answer are almost always typing mistakes.
+SHORTEST_SENSIBLE_RESPONSE_MINUTES = 5
+SHORTEST_SENSIBLE_RESOLUTION_MINUTES = 30
+LONGEST_SENSIBLE_TARGET_MINUTES = 30 * 24 * 60
+
+
+def target_minutes(amount: int, unit: str, *, business_day_minutes: int = 9 * 60) -> int:
+    """A target's length in minutes of counted time (a business day as the calendar's working day)."""
+    per_unit = {"minutes": 1, "hours": 60, "business_days": business_day_minutes}
+    return int(amount) * per_unit.get(unit, 1)
+
+
+def policy_warnings(
+    *, response_amount: int, response_unit: str, resolution_amount: int, resolution_unit: str
+) -> list[str]:
+    """What looks wrong in an SLA policy's targets, in words, for the admin to warn about (pure)."""
+    from django.utils.translation import gettext as _
+
+    from helpdesk.lib.durations import duration_label
+
+    response = target_minutes(response_amount, response_unit)
+    resolution = target_minutes(resolution_amount, resolution_unit)
+    warnings = []
+    if response < SHORTEST_SENSIBLE_RESPONSE_MINUTES:
+        warnings.append(
+            _("A first response within %(target)s is shorter than anyone can answer.")
+            % {"target": duration_label(response)}
+        )
+    if resolution < SHORTEST_SENSIBLE_RESOLUTION_MINUTES:
+        warnings.append(
+            _("A resolution within %(target)s leaves no time to fix anything; most tickets would breach.")
+            % {"target": duration_label(resolution)}
+        )
+    if resolution <= response:
+        warnings.append(_("The resolution target is not longer than the first response target."))
+    if max(response, resolution) > LONGEST_SENSIBLE_TARGET_MINUTES:
+        warnings.append(_("A target longer than 30 days is unusual; check the number and the unit."))
+    return warnings

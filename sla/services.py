@@ -253,11 +253,11 @@ def holidays_refresh(*, years: list[int]) -> int:
         for category in ("public", "government"):
             days = holidays.country_holidays("ID", years=years, categories=(category,))
             for day, names in sorted(days.items()):
-                for name in names.split("; "):
-                    _, was_created = PublicHoliday.objects.get_or_create(
-                        date=day, name=name, defaults={"category": category}
-                    )
-                    created += int(was_created)
+                # One row per date (a day's several names joined); a day already stored keeps its row.
+                _, was_created = PublicHoliday.objects.get_or_create(
+                    date=day, defaults={"name": names[:200], "category": category}
+                )
+                created += int(was_created)
     if created:
         sla_config_changed()
     return created

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from helpdesk.lib.roles import Role
 from tests.tickets.factories import ServiceFactory, make_ticket
 
-EXAMPLES = 6
+EXAMPLES = 4
 SEED = 20261203
 
 

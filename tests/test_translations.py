@@ -188,8 +188,8 @@ def test_labels_and_messages_speak_indonesian() -> None:
         assert str(Stage.RECEIVED.label) == "Diterima"
         assert str(Stage.DISPATCHED.label) == "Dikirim ke tim teknis"
         assert str(Stage.CLOSED.label) == "Ditutup"
-        # The operator's procedure keeps its classification names.
-        assert [str(label) for label in Classification.labels] == ["Minor", "Major", "Critical"]
+        # The procedure's names (Minor, Major, Critical) in their Indonesian spelling (issue 17).
+        assert [str(label) for label in Classification.labels] == ["Minor", "Mayor", "Kritis"]
         counted = translation.ngettext("%(counter)s ticket", "%(counter)s tickets", 3) % {"counter": 3}
         assert counted == "3 tiket"
         assert translation.gettext("Escalation") == "Eskalasi"

@@ -165,6 +165,16 @@ class Category(models.TextChoices):
     SERVICE = "service", _("Service")
 
 
+# The seeded teams' names in the reader's language (the stored name stays the key; a team added later
+# shows its name as typed).
+TEAM_LABELS = {
+    "Customer Care": _("Customer Care"),
+    "Network Operation": _("Network Operation"),
+    "Billing & Account": _("Billing & Account"),
+    "Customer Experience": _("Customer Experience"),
+}
+
+
 class Team(models.Model):
     """A department that works tickets: Customer Care, Network Operation, Billing & Account,
     Customer Experience. Technicians are members of the teams whose tickets they resolve."""
@@ -183,7 +193,12 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The team's name as the reader says it."""
+        return str(TEAM_LABELS.get(self.name, self.name))
 
 
 class CategoryRoute(models.Model):

@@ -28,6 +28,7 @@ from tickets.models import (
     OPEN_STAGES,
     PUBLIC_MESSAGE_KINDS,
     RUNNING_SLA_STATES,
+    Attachment,
     Customer,
     Incident,
     IncidentUpdate,
@@ -182,7 +183,12 @@ def portal_ticket(*, number: str, contact: str) -> Ticket:
                     "created_at", "id"
                 ),
                 to_attr="public_messages",
-            )
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(is_public=True).order_by("created_at", "id"),
+                to_attr="public_attachments",
+            ),
         )
         .filter(contact_q, number=normalised)
         .first()
@@ -195,6 +201,34 @@ def portal_ticket(*, number: str, contact: str) -> Ticket:
 
 
 PORTAL_NOT_FOUND = _("No ticket matches this number and contact.")
+ATTACHMENT_NOT_FOUND = _("No such attachment on this ticket.")
+
+
+def attachment_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, number: str, attachment_id: int
+) -> Attachment:
+    """A file of a ticket the viewer may see (helpdesk.lib.access), internal ones included; the same
+    NotFound for a ticket they may not see as for an unknown file, so a refusal tells nothing."""
+    normalised = ticket_numbers.normalise(number or "")
+    attachment = (
+        Attachment.objects.filter(ticket_visibility_q(viewer, prefix="ticket__"))
+        .filter(pk=attachment_id, ticket__number=normalised)
+        .first()
+        if normalised
+        else None
+    )
+    if attachment is None:
+        raise NotFound(str(ATTACHMENT_NOT_FOUND), code="not_found")
+    return attachment
+
+
+def attachment_for_customer(*, ticket: Ticket, attachment_id: int) -> Attachment:
+    """A file the customer may open on their ticket's tracking page (the caller has checked their access
+    to the ticket, as for the page): public files only, never staff's internal ones."""
+    attachment = Attachment.objects.filter(ticket=ticket, pk=attachment_id, is_public=True).first()
+    if attachment is None:
+        raise NotFound(str(ATTACHMENT_NOT_FOUND), code="not_found")
+    return attachment
 
 
 # --- The staff console ------------------------------------------------------------------------------------
@@ -458,39 +492,54 @@ def customer_lookup(*, text: str, limit: int = 10) -> list[Any]:
     )
 
 
-def staff_choices() -> QuerySet[Any]:
-    """People a ticket can be assigned to: active users holding a staff role."""
+# The roles whose people hold tickets; analysts, managers and directors read and decide, they are not
+# handed complaints.
+TICKET_HOLDING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICIAN)
+
+
+def _person_with_teams(person: Any) -> str:
+    """A person as a picker lists them: their name, and their teams (so two namesakes differ)."""
+    teams = ", ".join(team.label for team in person.helpdesk_teams.all())
+    return f"{_person(person)} · {teams}" if teams else _person(person)
+
+
+def _people(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.prefetch_related(
+        Prefetch("helpdesk_teams", queryset=Team.objects.order_by("name"))
+    ).distinct()
+
+
+def staff_choices() -> list[Any]:
+    """People a ticket can be handed to on an escalation: active users of the roles that hold tickets,
+    by name, each with `label` (name and teams) for the picker. Two queries."""
     from django.contrib.auth import get_user_model
 
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[role.value for role in Role])
-        .distinct()
-        .order_by("username")
+    people = list(
+        _people(
+            get_user_model().objects.filter(
+                is_active=True, groups__name__in=[role.value for role in TICKET_HOLDING_ROLES]
+            )
+        ).order_by("first_name", "last_name", "username")
     )
+    for person in people:
+        person.label = _person_with_teams(person)
+    return people
 
 
-def technicians_by_team() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Active technicians grouped by their teams (for the dispatch form): two queries."""
+def technicians_by_team() -> list[tuple[int, str]]:
+    """Active technicians for the dispatch form, each once, by name with their teams: two queries."""
     from django.contrib.auth import get_user_model
 
-    technicians = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.TECHNICIAN.value)
-        .prefetch_related(Prefetch("helpdesk_teams", queryset=Team.objects.order_by("name")))
-        .order_by("username")
-        .distinct()
-    )
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for person in technicians:
-        for team in person.helpdesk_teams.all():
-            groups.setdefault(team.name, []).append((person.pk, _person(person)))
-    return sorted(groups.items())
+    technicians = _people(
+        get_user_model().objects.filter(is_active=True, groups__name=Role.TECHNICIAN.value)
+    ).order_by("first_name", "last_name", "username")
+    return [(person.pk, _person_with_teams(person)) for person in technicians]
 
 
 def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
     """Who can sensibly hold this ticket now: before dispatch, Customer Care (agents, support,
-    supervisors); once dispatched, the technicians of the ticket's team (all technicians if it has none)."""
+    supervisors); once dispatched, the technicians of the ticket's team (all technicians if it has none).
+    By name, with their teams."""
     from django.contrib.auth import get_user_model
 
     from tickets.models import Stage
@@ -502,7 +551,8 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
         people = people.filter(groups__name=Role.TECHNICIAN.value)
         if ticket.team_id:
             people = people.filter(helpdesk_teams=ticket.team_id)
-    return [(person.pk, _person(person)) for person in people.distinct().order_by("username")]
+    ordered = _people(people).order_by("first_name", "last_name", "username")
+    return [(person.pk, _person_with_teams(person)) for person in ordered]
 
 
 # --- Mass incidents (SPEC §10) -------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from helpdesk.lib.errors import DomainError
+from helpdesk.lib.humane import humane_api_message
+from helpdesk.lib.parsers import JSONTooDeep
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as `{"field" or "field.sub": [messages]}`."""
+    """DRF's nested error detail as `{"field" or "field.sub": [messages]}`, DRF's default texts said as
+    sentences (helpdesk.lib.humane)."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -28,13 +31,15 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 out.setdefault(sub, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+            out.setdefault(prefix or "non_field_errors", []).extend(
+                humane_api_message(str(item)) for item in detail
+            )
         else:
             for index, item in enumerate(detail):
                 for sub, messages in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
                     out.setdefault(sub, []).extend(messages)
     else:
-        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+        out.setdefault(prefix or "non_field_errors", []).append(humane_api_message(str(detail)))
     return out
 
 
@@ -69,6 +74,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": "invalid",
             "message": _("Some fields are not valid; see the messages for each field."),
             "fields": fields,
+        }
+        return response
+    if isinstance(exc, exceptions.ParseError) and not isinstance(exc, JSONTooDeep):
+        # DRF's text carries the parser's own ("JSON parse error - Expecting value: line 1 column 1").
+        response.data = {
+            "code": "parse_error",
+            "message": _("The request body could not be read: send valid JSON (or a form)."),
+            "fields": {},
         }
         return response
     if isinstance(exc, exceptions.APIException):

@@ -17,6 +17,12 @@ from rest_framework.exceptions import ParseError
 MAX_JSON_DEPTH = 32
 
 
+class JSONTooDeep(ParseError):
+    """Its message is ours and says what is wrong (the error handler keeps it)."""
+
+    default_code = "parse_error"
+
+
 def _deeper_than(data: Any, limit: int) -> bool:
     """Whether containers in `data` nest deeper than `limit` (walked with a stack, not by recursion)."""
     stack: list[tuple[Any, int]] = [(data, 1)]
@@ -37,7 +43,7 @@ def _deeper_than(data: Any, limit: int) -> bool:
 class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         message = _("The JSON is nested too deep (at most %(depth)d levels).") % {"depth": MAX_JSON_DEPTH}
-        too_deep = ParseError(message)
+        too_deep = JSONTooDeep(message)
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

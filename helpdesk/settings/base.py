@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.navigation",
+                "portal.context_processors.desk_contact",
             ],
         },
     },
@@ -173,9 +174,11 @@ DISPLAY_TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default="Asia/Jakarta")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Django's two finders, leaving source maps out of collectstatic (helpdesk.staticfiles).
+STATICFILES_FINDERS = ["helpdesk.staticfiles.FileSystemFinder", "helpdesk.staticfiles.AppDirectoriesFinder"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "helpdesk.staticfiles.StaticStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media/"
@@ -311,6 +314,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The folder of the file-based backend, which `dev.py start` uses when no mail server is configured.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -433,6 +438,9 @@ HELPDESK = {
     # How many password-reset mails one address, and one client, may ask for (django-ratelimit's form).
     "PASSWORD_RESET_RATE": env.str("PASSWORD_RESET_RATE", default="5/h"),
     "DEFAULT_PHONE_REGION": "ID",
+    # The desk's phone line and opening hours, in every portal page's footer (empty hours: round the clock).
+    "DESK_PHONE": env.str("DESK_PHONE", default="(021) 500 188"),
+    "DESK_HOURS": env.str("DESK_HOURS", default=""),
     "DESCRIPTION_MAX_LENGTH": 10_000,
     "MESSAGE_MAX_LENGTH": 10_000,
     # The complaints mailbox (SPEC §3), read every minute by beat when IMAP_HOST is set (tickets.inbound).

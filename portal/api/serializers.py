@@ -23,6 +23,10 @@ class ComplaintInput(serializers.Serializer):
 
 class ComplaintCreated(serializers.Serializer):
     number = serializers.CharField()
+    service_linked = serializers.BooleanField(
+        help_text="False when a service_ref was given but is not among the customer's services: the "
+        "complaint is filed without it (verification finds the service)."
+    )
 
 
 class PortalMessageSerializer(serializers.Serializer):

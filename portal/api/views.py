@@ -48,11 +48,13 @@ class ComplaintView(PortalView):
         tags=["portal"],
     )
     def post(self, request: Request) -> Response:
-        """File a complaint; answers with the ticket number."""
+        """File a complaint; answers with the ticket number, and whether the optional service reference
+        was found among the customer's services (when it is not, the complaint is filed without it)."""
         serializer = ComplaintInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_file_from_portal(**serializer.validated_data)
-        return Response({"number": ticket.number}, status=status.HTTP_201_CREATED)
+        linked = ticket.service_id is not None or not serializer.validated_data.get("service_ref", "").strip()
+        return Response({"number": ticket.number, "service_linked": linked}, status=status.HTTP_201_CREATED)
 
 
 class TrackView(PortalView):

@@ -12,7 +12,7 @@ from reports.models import CSI_QUESTIONS, CapaAction, CapaReport, RootCauseAnaly
 class RcaSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
-    author = serializers.CharField(source="author.username", read_only=True, default=None)
+    author = serializers.CharField(source="author.username", read_only=True, default=None, allow_null=True)
     tickets = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,9 +70,11 @@ class CapaActionSerializer(serializers.ModelSerializer):
 
 
 class CapaReportSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", read_only=True, default=None)
+    author = serializers.CharField(source="author.username", read_only=True, default=None, allow_null=True)
     actions = CapaActionSerializer(many=True, read_only=True)
-    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    closed_by = serializers.CharField(
+        source="closed_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CapaReport

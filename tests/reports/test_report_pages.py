@@ -696,7 +696,7 @@ def test_refused_and_invalid_updates_show_the_reason_and_change_nothing(staff: S
 
     invalid = client.post(f"{base}/status/", {f"{prefix}-status": "finished"})
     assert invalid.status_code == 400
-    assert "Select a valid choice." in html_of(invalid)
+    assert "Choose one of the options in the list." in html_of(invalid)
     not_done = client.post(f"{base}/verify/", {f"{prefix}-note": "Looks fine"})
     assert not_done.status_code == 409
     assert "Only a done action can be verified" in html_of(not_done)

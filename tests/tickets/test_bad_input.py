@@ -191,7 +191,7 @@ def test_field_messages_say_what_is_wrong(staff: Staff, api: Any) -> None:
     future = client.post("/api/tickets/", staff_ticket(incident_at=later(hours=2)), format="json").json()
     assert future["fields"] == {"incident_at": ["This time is in the future."]}
     long = client.post("/api/tickets/", staff_ticket(description="x" * (LIMIT + 1)), format="json").json()
-    assert long["fields"] == {"description": [f"Ensure this field has no more than {LIMIT} characters."]}
+    assert long["fields"] == {"description": [f"Write at most {LIMIT} characters."]}
     ancient = client.post(
         "/api/tickets/", staff_ticket(incident_at="0426-03-01T10:00:00+07:00"), format="json"
     ).json()

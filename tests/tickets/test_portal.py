@@ -87,7 +87,7 @@ def test_filing_a_complaint_answers_201_with_the_number_and_acknowledges_it(port
 
     assert response.status_code == 201
     body = response.json()
-    assert list(body) == ["number"]
+    assert body == {"number": body["number"], "service_linked": True}
     number = body["number"]
     assert ticket_numbers.normalise(number) == number
     ticket = Ticket.objects.select_related("customer").get(number=number)
@@ -131,23 +131,24 @@ def test_filing_again_with_the_same_contact_written_differently_finds_the_same_c
 
 
 @pytest.mark.django_db
-def test_filing_with_someone_elses_service_reference_is_refused_like_an_unknown_one(
+def test_filing_with_someone_elses_or_an_unknown_service_reference_files_without_it_alike(
     portal: APIClient, staff: Staff
 ) -> None:
     from tests.tickets.factories import ServiceFactory
 
     other = ServiceFactory(reference="BB-JKT-7777")
-    counts = (Ticket.objects.count(), Customer.objects.count())
 
     theirs = portal.post("/api/portal/complaints/", complaint(service_ref=other.reference), format="json")
     unknown = portal.post("/api/portal/complaints/", complaint(service_ref="BB-JKT-0000"), format="json")
 
-    assert theirs.status_code == 400
-    assert theirs.json()["fields"] == {
-        "service_ref": ["We could not find this service reference for your contact details."]
-    }
-    assert theirs.content == unknown.content
-    assert (Ticket.objects.count(), Customer.objects.count()) == counts
+    assert (theirs.status_code, unknown.status_code) == (201, 201)
+    # The same answer whether the reference exists for someone else or not at all.
+    assert theirs.json()["service_linked"] is False
+    assert unknown.json()["service_linked"] is False
+    assert set(theirs.json()) == set(unknown.json()) == {"number", "service_linked"}
+    filed = Ticket.objects.filter(number__in=[theirs.json()["number"], unknown.json()["number"]])
+    assert [ticket.service_id for ticket in filed] == [None, None]
+    assert not Ticket.objects.filter(service=other).exists()
 
 
 # --- Tracking -------------------------------------------------------------------------------------------

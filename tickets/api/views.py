@@ -35,7 +35,6 @@ ERRORS = {
 }
 
 
-
 def _require(request: Request, capability: Capability) -> None:
     """The same rule as the console's (helpdesk.lib.access.CAPABILITIES)."""
     if not can(request.user, capability):

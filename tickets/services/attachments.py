@@ -20,6 +20,7 @@ from helpdesk.lib.errors import InvalidInput
 from tickets.models import (
     Attachment,
     Ticket,
+    TicketMessage,
 )
 from tickets.services.actors import Via, recorded_as
 
@@ -70,11 +71,10 @@ def _content_is(content_type: str, upload: UploadedFile) -> bool:
         upload.seek(0)
 
 
-def attachment_add(
-    *, ticket: Ticket, actor: AbstractBaseUser | None, upload: UploadedFile, is_public: bool = True
-) -> Attachment:
-    """Attach a file within the size and type limits (SPEC §4). The type is judged by the name's
-    extension, the file's own first bytes and then its whole content (`_content_is`)."""
+def attachment_check(upload: UploadedFile) -> tuple[str, str]:
+    """The file's name and content type if it is within the size and type limits (SPEC §4), else an
+    InvalidInput on "file". The type is judged by the name's extension, the file's own first bytes and
+    then its whole content (`_content_is`). Nothing is written."""
     limit = settings.ATTACHMENT_MAX_BYTES
     name = clean_text(upload.name or "", field="file", max_length=200)
     if upload.size is None or upload.size > limit:
@@ -93,19 +93,36 @@ def attachment_add(
     if valid and content_type in _SIGNATURES:
         valid = head.startswith(_SIGNATURES[content_type])
     valid = valid and _content_is(str(content_type), upload)
-    if not valid:
+    if not valid or content_type is None:
         allowed = ", ".join(
             ext for exts in settings.HELPDESK["ATTACHMENT_ALLOWED_TYPES"].values() for ext in exts
         )
         message = _("This type of file is not accepted. Accepted: %(allowed)s.") % {"allowed": allowed}
         raise InvalidInput(message, fields={"file": [message]}, code="file_type_refused")
+    return name, content_type
+
+
+def attachment_add(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser | None,
+    upload: UploadedFile,
+    is_public: bool = True,
+    message: TicketMessage | None = None,
+    via: str = Via.STAFF,
+) -> Attachment:
+    """Attach a file within the size and type limits (attachment_check), to the ticket and, if given, to
+    the message it came with."""
+    name, content_type = attachment_check(upload)
     safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-120:]
-    with transaction.atomic(), recorded_as(actor, Via.STAFF, action="attach"):
+    # savepoint=False: inside a caller's transaction (a customer's message with its files) all or nothing.
+    with transaction.atomic(savepoint=False), recorded_as(actor, via, action="attach"):
         attachment = Attachment(
             ticket=ticket,
+            message=message,
             original_name=name,
-            content_type=content_type or "application/octet-stream",
-            size=upload.size,
+            content_type=content_type,
+            size=upload.size or 0,  # attachment_check refused a file of unknown size
             is_public=is_public,
             uploaded_by=cast(Any, actor) if getattr(actor, "pk", None) else None,
         )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pghistory
 import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ from tickets.models import (
     TicketMessage,
 )
 from tickets.services.actors import Via, recorded_as
+from tickets.services.attachments import attachment_add, attachment_check
 from tickets.services.customers import customer_find_or_create
 
 if TYPE_CHECKING:
@@ -283,7 +285,9 @@ def ticket_file_from_portal(
     now: dt.datetime | None = None,
 ) -> Ticket:
     """A customer files a complaint on the portal. Both email and phone are required there, so the
-    customer can track the ticket with either."""
+    customer can track the ticket with either. The service reference is optional: one that is not among
+    the customer's services (unknown, or someone else's: the same outcome) does not block the complaint,
+    which is filed without a service (`ticket.service` is then None; the portal says so)."""
     errors: dict[str, list[str]] = {}
     if not (email or "").strip():
         errors["email"] = [_("This field is required.")]
@@ -308,11 +312,8 @@ def ticket_file_from_portal(
         service = None
         reference = (service_ref or "").strip()
         if reference:
+            # Verification links the right service; a mistyped reference must not cost the complaint.
             service = Service.objects.filter(reference=reference[:64], customer=customer).first()
-            if service is None:
-                # The same answer whether the reference is unknown or someone else's.
-                message = _("We could not find this service reference for your contact details.")
-                raise InvalidInput(message, fields={"service_ref": [message]})
         ticket = ticket_create(
             actor=None,
             customer=customer,
@@ -331,18 +332,38 @@ def ticket_file_from_portal(
 
 
 def ticket_customer_message(
-    *, ticket: Ticket, body: str, channel: str = Channel.EMAIL, now: dt.datetime | None = None
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str = Channel.EMAIL,
+    uploads: Sequence[UploadedFile] = (),
+    now: dt.datetime | None = None,
 ) -> TicketMessage:
-    """The customer writes again about their ticket (an email reply): the text joins the ticket's thread,
-    a clock paused to wait for the customer runs again, and whoever holds the ticket is told in their
-    inbox. Any stage but closed (a closed ticket is answered with a new complaint).
+    """The customer writes again about their ticket (an email reply, a reply on the portal's tracking
+    page): the text joins the ticket's thread with the files sent with it (`uploads`, each within the
+    attachment limits, all checked before anything is written), a clock paused to wait for the customer
+    runs again, and whoever holds the ticket is told in their inbox. Any stage but closed (a closed
+    ticket is answered with a new complaint).
 
     Not an action of `ticket_act`: the stage does not move and the writer is the customer, not a staff role
     of the ACTIONS table; the row lock, the history row and the SLA call are the same."""
     now = now or timezone.now()
-    text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
+    errors: dict[str, list[str]] = {}
+    text = ""
+    try:
+        text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    for upload in uploads:
+        try:
+            attachment_check(upload)
+        except InvalidInput as exc:
+            errors.setdefault("attachments", []).append(f"{upload.name}: {exc.message}")
+    if errors:
+        raise InvalidInput(_("The message cannot be sent; see the messages for each field."), fields=errors)
+    via = Via.PORTAL if channel == Channel.PORTAL else Via.EMAIL
 
-    with transaction.atomic(), recorded_as(None, Via.EMAIL, action="customer_message"):
+    with transaction.atomic(), recorded_as(None, via, action="customer_message"):
         locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
         if locked.stage == Stage.CLOSED:
             raise NotAllowedNow(_("This ticket is closed."))
@@ -363,5 +384,8 @@ def ticket_customer_message(
                 dedupe_key=f"customer-message:{message.pk}",
                 channels=(NotificationChannel.INBOX,),
             )
+        for upload in uploads:
+            # Last: each file's history context is its own ("attach"), as for staff's uploads.
+            attachment_add(ticket=locked, actor=None, upload=upload, message=message, via=via)
     log.info("ticket_customer_message", number=locked.number, channel=channel, resumed=bool(fields))
     return message
