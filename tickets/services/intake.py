@@ -315,7 +315,8 @@ def ticket_customer_message(
     now = now or timezone.now()
     text = clean_text(body, field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
 
-    with transaction.atomic(), recorded_as(None, Via.EMAIL, action="customer_message"):
+    via = Via.EMAIL if channel == Channel.EMAIL else Via.MESSAGING
+    with transaction.atomic(), recorded_as(None, via, action="customer_message"):
         locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
         if locked.stage == Stage.CLOSED:
             raise NotAllowedNow(_("This ticket is closed."))
