@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("api/", include("escalation.api.urls")),
     path("api/", include("reports.api.urls")),
+    path("", include("messaging.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("portal/", include("portal.urls")),
     path("console/", include("console.urls")),
