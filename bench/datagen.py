@@ -2121,8 +2121,8 @@ def desk_capa(cursor: Any, params: dict[str, Any]) -> None:
         f"""
         INSERT INTO {T.capa} (title, rca_id, summary, author_id, status, close_reason, created_at, updated_at)
         SELECT 'CAPA: ' || left(r.problem_statement, 150), r.id,
-               'Tindakan korektif dan preventif untuk RCA-' || r.id || '.', 'open', '',
-               {pick_sql("technicians", "random()")},
+               'Tindakan korektif dan preventif untuk RCA-' || r.id || '.',
+               {pick_sql("technicians", "random()")}, 'open', '',
                LEAST(r.created_at + (1 + 4 * random()) * interval '1 day', %(now)s),
                LEAST(r.created_at + (1 + 4 * random()) * interval '1 day', %(now)s)
         FROM {T.rca} r WHERE mod(r.id, 10) = 0

@@ -224,10 +224,12 @@ class RespondForm(ActionForm):
         label=_("How the customer hears it"),
         required=False,
         choices=[
-            ("", _("Email to the customer")),
+            ("", _("The customer's channel (WhatsApp, SMS or email)")),
+            (Channel.EMAIL, _("Email to the customer")),
+            (Channel.WHATSAPP, _("WhatsApp (email if it is off)")),
+            (Channel.SMS, _("SMS (email if it is off)")),
             (Channel.PHONE, _("Told by phone (logged as contact)")),
             (Channel.WALK_IN, _("Told at the counter (logged as contact)")),
-            (Channel.WHATSAPP, _("WhatsApp (also emailed)")),
             (Channel.SOCIAL, _("Social media (also emailed)")),
         ],
     )

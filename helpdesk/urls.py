@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/", include("escalation.api.urls")),
     path("api/", include("reports.api.urls")),
     path("accounts/", include("console.account_urls")),
+    path("", include("messaging.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("portal/", include("portal.urls")),
     path("console/", include("console.urls")),

@@ -18,6 +18,17 @@ IS_READ = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField(
 class NotificationChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     INBOX = "inbox", _("In-app inbox")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+
+
+class DeliveryStatus(models.TextChoices):
+    """What the provider last said of a message (WhatsApp's status webhooks); blank: not sent yet."""
+
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):
@@ -38,6 +49,9 @@ class Notification(models.Model):
         db_index=False,  # the inbox index starts with the recipient
     )
     email = models.EmailField(_("email"), blank=True, default="")
+    # The customer's number (E.164) for WhatsApp and SMS; kept with the email for the fallback.
+    # db_default on the columns the channels added: the outbox's set-based inserts need not name them.
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="", db_default="")
     language = models.CharField(max_length=8, default="id")
     time_zone = models.CharField(_("time zone"), max_length=64, default=head_office_zone_name)
     template = models.CharField(_("template"), max_length=64)
@@ -54,6 +68,17 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The provider's id of the sent message (a WhatsApp "wamid."), by which its status webhooks find it.
+    provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL: none)
+    delivery_status = models.CharField(
+        _("delivery status"),
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    delivery_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -74,10 +99,12 @@ class Notification(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
+            models.UniqueConstraint(fields=["provider_message_id"], name="notification_provider_message"),
             models.CheckConstraint(
-                condition=Q(recipient__isnull=False) | ~Q(email=""), name="notification_has_recipient"
+                condition=Q(recipient__isnull=False) | ~Q(email="") | ~Q(phone=""),
+                name="notification_has_recipient",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.template} → {self.recipient_id or self.email}"
+        return f"{self.template} → {self.recipient_id or self.email or self.phone}"

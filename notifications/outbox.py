@@ -42,31 +42,45 @@ SOURCE_COLUMNS = (
 # The most tickets one digest lists by number (the rest are counted).
 DIGEST_LIST = 50
 
+# The channels a worker sends (the inbox is written, not sent); WhatsApp and SMS go to `phone`.
+SENT_CHANNELS = (
+    NotificationChannel.EMAIL.value,
+    NotificationChannel.WHATSAPP.value,
+    NotificationChannel.SMS.value,
+)
+PHONE_CHANNELS = (NotificationChannel.WHATSAPP.value, NotificationChannel.SMS.value)
+
 # Staff hear from the desk by email and in the console's inbox.
 STAFF_CHANNELS = (NotificationChannel.EMAIL.value, NotificationChannel.INBOX.value)
 
 
-def insert_sql(*, source: str) -> str:
+def insert_sql(*, source: str, with_phone: bool = False) -> str:
     """`INSERT` of every row of `source` (an alias of a CTE or a parenthesised query with the columns of
     SOURCE_COLUMNS) that has somewhere to go, once per dedupe key (ON CONFLICT DO NOTHING: a retried or
     racing writer owes nothing twice). A source gives the key of the message; a message to a member of
     staff is owed once per person and channel, so the person and the channel are added to its key here.
-    Inbox rows are sent the moment they are written: the inbox is the database. `RETURNING id, channel`
-    of the rows actually written."""
+    Inbox rows are sent the moment they are written: the inbox is the database. `with_phone`: the
+    source has a `phone` column too (customers' WhatsApp and SMS). `RETURNING id, channel` of the rows
+    actually written."""
+    phone = "o.phone" if with_phone else "''"
+    phones = ", ".join(f"'{channel}'" for channel in PHONE_CHANNELS)
     return f"""
         INSERT INTO notifications_notification
-            (channel, recipient_id, email, language, time_zone, template, context, ticket_id, dedupe_key,
-             created_at, sent_at, attempts, last_error)
+            (channel, recipient_id, email, phone, language, time_zone, template, context, ticket_id,
+             dedupe_key, created_at, sent_at, attempts, last_error, delivery_status)
         SELECT o.channel, o.recipient_id,
-               CASE WHEN o.channel = '{NotificationChannel.EMAIL.value}' THEN o.email ELSE '' END,
+               CASE WHEN o.channel = '{NotificationChannel.INBOX.value}' THEN '' ELSE o.email END,
+               CASE WHEN o.channel IN ({phones}) THEN {phone} ELSE '' END,
                o.language, o.time_zone, o.template, o.context, o.ticket_id,
                CASE WHEN o.recipient_id IS NULL THEN o.dedupe_key
                     ELSE o.dedupe_key || ':' || o.recipient_id || ':' || o.channel END,
                %(now)s,
                CASE WHEN o.channel = '{NotificationChannel.INBOX.value}' THEN %(now)s END,
-               0, ''
+               0, '', ''
         FROM {source} o
-        WHERE o.channel <> '{NotificationChannel.EMAIL.value}' OR o.email <> ''
+        WHERE CASE WHEN o.channel = '{NotificationChannel.EMAIL.value}' THEN o.email <> ''
+                   WHEN o.channel IN ({phones}) THEN {phone} <> ''
+                   ELSE true END
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING id, channel
     """

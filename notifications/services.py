@@ -3,7 +3,14 @@ transaction), sending it after commit, and the inbox's read marks.
 
 `notify_staff` and `notify_customer` are the one way the desk's services owe a message; both end in
 `notifications.outbox.insert_sql`, as the sweeps' statements do. The channel a customer is reached on
-is decided here (email today), so callers say *what* is owed, not *how* it travels."""
+is decided here (`customer_channel`: the one asked for, else the customer's preferred one, else the one
+they came by, else email), so callers say *what* is owed, not *how* it travels.
+
+Each channel the worker sends has a sender: email here, WhatsApp and SMS by the dotted paths of
+settings.NOTIFICATION_SENDERS (messaging.senders), so that this app, low in the layers, imports no app
+that speaks to a provider. A sender that the provider refuses raises `DeliveryRefused`: the message is
+marked failed and owed again on the next channel of `FALLBACK` (WhatsApp, then SMS, then email), as it is
+when a status webhook reports it failed (`notification_status_record`)."""
 
 from __future__ import annotations
 
@@ -20,9 +27,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from notifications.models import Notification, NotificationChannel
+from notifications.models import DeliveryStatus, Notification, NotificationChannel
 from notifications.outbox import (
+    PHONE_CHANNELS,
+    SENT_CHANNELS,
     STAFF_CHANNELS,
     insert_sql,
     staff_channels_sql,
@@ -45,6 +55,34 @@ SEND_CHUNK = 200
 # broker's connection timeout, and a request must not wait for that once per email. The rows wait in the
 # database meanwhile; beat's flush (notifications.tasks.notifications_flush) sends them.
 BROKER_BACKOFF_SECONDS = 30.0
+
+# Where a customer's message goes when its channel fails: WhatsApp, then SMS, then email.
+FALLBACK = {
+    NotificationChannel.WHATSAPP.value: (NotificationChannel.SMS.value, NotificationChannel.EMAIL.value),
+    NotificationChannel.SMS.value: (NotificationChannel.EMAIL.value,),
+}
+
+# A WhatsApp or SMS message the provider could not take this many times (timeouts, 5xx) is given up on
+# that channel and falls back (an email keeps being retried: there is nothing after it).
+PHONE_ATTEMPTS = 3
+
+# How far each status goes: a late "delivered" never takes a message back from "read".
+_STATUS_RANK = {"": 0, DeliveryStatus.SENT: 1, DeliveryStatus.DELIVERED: 2, DeliveryStatus.READ: 3}
+
+
+class DeliveryRefused(Exception):
+    """The provider refused the message for good (a bad number, a template it does not know): retrying
+    the same channel cannot help, the next channel may."""
+
+
+def channel_enabled(channel: str) -> bool:
+    """Whether the desk can send on this channel: email always, WhatsApp and SMS once configured."""
+    config = settings.CHANNELS
+    if channel == NotificationChannel.WHATSAPP:
+        return bool(config["WHATSAPP_TOKEN"] and config["WHATSAPP_PHONE_NUMBER_ID"])
+    if channel == NotificationChannel.SMS:
+        return bool(config["SMS_GATEWAY_URL"])
+    return channel == NotificationChannel.EMAIL
 
 
 class _Broker:
@@ -92,7 +130,7 @@ def _owe(source: str, params: dict[str, Any]) -> list[int]:
             params,
         )
         written = cursor.fetchall()
-    emails = [pk for pk, channel in written if channel == NotificationChannel.EMAIL]
+    emails = [pk for pk, channel in written if channel in SENT_CHANNELS]
     send_after_commit(emails)
     return [pk for pk, _channel in written]
 
@@ -148,12 +186,13 @@ class CustomerMessage:
     ticket_id: int | None = None
     channel: str = NotificationChannel.EMAIL.value
     recipient_id: int | None = None
+    phone: str = ""
 
 
 _CUSTOMER_SOURCE = """(
     SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(
         channel text, recipient_id bigint, email text, language text, time_zone text, template text,
-        context jsonb, ticket_id bigint, dedupe_key text)
+        context jsonb, ticket_id bigint, dedupe_key text, phone text)
 )"""
 
 
@@ -162,10 +201,18 @@ def customer_messages_owe(
 ) -> list[int]:
     """Owe customers these messages (each once per dedupe key), in one statement. Returns the ids of
     the rows written."""
-    rows = [asdict(message) for message in messages if message.email]
+    rows = [asdict(message) for message in messages if message.email or message.phone]
     if not rows:
         return []
-    return _owe(_CUSTOMER_SOURCE, {"rows": _json(rows), "now": now or timezone.now()})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH written AS ({insert_sql(source=_CUSTOMER_SOURCE, with_phone=True)}) "
+            "SELECT id, channel FROM written",
+            {"rows": _json(rows), "now": now or timezone.now()},
+        )
+        written = [pk for pk, _channel in cursor.fetchall()]
+    send_after_commit(written)
+    return written
 
 
 def customer_language(ticket: Ticket) -> str:
@@ -174,23 +221,47 @@ def customer_language(ticket: Ticket) -> str:
     return "id"
 
 
-def notify_customer(
-    *, ticket: Ticket, template: str, context: dict[str, Any], dedupe_key: str, now: dt.datetime | None = None
-) -> int | None:
-    """Owe the customer a message about their ticket, on their channel (email today), in their language
-    and with every time in the ticket's zone. Returns the row's id, or None when the customer cannot be
-    reached or the message was owed already."""
+def customer_channel(ticket: Ticket, requested: str = "") -> str:
+    """The channel the customer of `ticket` hears from the desk on: `requested` (the agent's choice),
+    else the customer's preferred channel, else the channel of the complaint when it is one the desk
+    sends on (WhatsApp, SMS), else email — each only if it is configured and the customer has the
+    number or address for it. "" when the customer cannot be reached at all."""
+    phone = ticket.contact_phone or ticket.customer.phone
     email = ticket.contact_email or ticket.customer.email
-    if not email:
+    candidates = [requested, ticket.customer.preferred_channel, ticket.channel, NotificationChannel.EMAIL]
+    for channel in candidates:
+        if channel in PHONE_CHANNELS and phone and channel_enabled(channel):
+            return channel
+        if channel == NotificationChannel.EMAIL and email:
+            return channel
+    return ""
+
+
+def notify_customer(
+    *,
+    ticket: Ticket,
+    template: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    channel: str = "",
+    now: dt.datetime | None = None,
+) -> int | None:
+    """Owe the customer a message about their ticket, on their channel (`customer_channel`, `channel` if
+    one is asked for), in their language and with every time in the ticket's zone. Returns the row's id,
+    or None when the customer cannot be reached or the message was owed already."""
+    channel = customer_channel(ticket, channel)
+    if not channel:
         return None
     message = CustomerMessage(
         template=template,
         context=context,
         dedupe_key=dedupe_key,
-        email=email,
+        email=ticket.contact_email or ticket.customer.email,
+        phone=ticket.contact_phone or ticket.customer.phone,
         language=customer_language(ticket),
         time_zone=ticket.time_zone,
         ticket_id=ticket.pk,
+        channel=channel,
     )
     written = customer_messages_owe(messages=[message], now=now)
     return written[0] if written else None
@@ -202,11 +273,12 @@ def notification_lease() -> dt.timedelta:
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one owed email, at most once in practice: the row is claimed (committed) before the send
-    and marked sent right after; a claim older than the lease means the worker died before sending, so
-    the row may be claimed again. Returns True if this call sent it."""
-    from django.core.mail import EmailMultiAlternatives
-
+    """Send one owed message on its channel, at most once in practice: the row is claimed (committed)
+    before the send and marked sent right after; a claim older than the lease means the worker died
+    before sending, so the row may be claimed again. A refusal by the provider (or PHONE_ATTEMPTS
+    failures) on WhatsApp or SMS marks the row failed and owes the message on the next channel; any
+    other failure releases the claim and is raised for the task to retry. Returns True if this call
+    sent it."""
     from notifications.rendering import render_notification
 
     now = now or timezone.now()
@@ -224,6 +296,41 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
         notification.attempts += 1
         notification.save(update_fields=["claimed_at", "attempts"])
     subject, body = render_notification(notification)
+    try:
+        provider_id = _sender(notification.channel)(notification, subject, body)
+    except DeliveryRefused as refusal:
+        _failed(notification, str(refusal), at=timezone.now())
+        return False
+    except Exception as exc:
+        if notification.channel in FALLBACK and notification.attempts >= PHONE_ATTEMPTS:
+            _failed(notification, str(exc), at=timezone.now())
+            return False
+        Notification.objects.filter(pk=notification.pk).update(claimed_at=None, last_error=str(exc)[:2000])
+        raise
+    sent = timezone.now()
+    # A message carrying a secret (a password-reset link) keeps it only until it is sent.
+    forget: dict[str, Any] = {"context": {}} if notification.template in SENSITIVE_TEMPLATES else {}
+    Notification.objects.filter(pk=notification.pk).update(
+        sent_at=sent,
+        provider_message_id=provider_id or None,
+        delivery_status=DeliveryStatus.SENT,
+        delivery_status_at=sent,
+        **forget,
+    )
+    log.info("notification_sent", id=notification.pk, channel=notification.channel)
+    return True
+
+
+def _sender(channel: str) -> Any:
+    """The function that sends a message on `channel`: (notification, subject, body) → provider id."""
+    if channel == NotificationChannel.EMAIL:
+        return _send_email
+    return import_string(settings.NOTIFICATION_SENDERS[channel])
+
+
+def _send_email(notification: Notification, subject: str, body: str) -> str:
+    from django.core.mail import EmailMultiAlternatives
+
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -231,18 +338,63 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
         # A stable Message-ID lets a mail server drop the copy if a retry ever repeats a send.
         headers={"Message-ID": f"<notification-{notification.pk}@helpdesk.local>"},
     )
-    try:
-        message.send(fail_silently=False)
-    except Exception as exc:
-        Notification.objects.filter(pk=notification.pk).update(claimed_at=None, last_error=str(exc)[:2000])
-        raise
-    sent = Notification.objects.filter(pk=notification.pk)
-    if notification.template in SENSITIVE_TEMPLATES:
-        # Sent: the outbox need not keep the secret any longer (a reset link works until used).
-        sent.update(sent_at=timezone.now(), context={})
-    else:
-        sent.update(sent_at=timezone.now())
-    return True
+    message.send(fail_silently=False)
+    return ""
+
+
+def _failed(notification: Notification, reason: str, *, at: dt.datetime) -> int | None:
+    """Mark the message failed on its channel (done: never retried there) and owe it on the next channel
+    of FALLBACK the customer can be reached on. Returns the id of the row owed, if any."""
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification.pk).update(
+            sent_at=notification.sent_at or at,
+            claimed_at=None,
+            delivery_status=DeliveryStatus.FAILED,
+            delivery_status_at=at,
+            last_error=reason[:2000],
+        )
+        log.warning("notification_failed", id=notification.pk, channel=notification.channel)
+        for channel in FALLBACK.get(notification.channel, ()):
+            address = notification.email if channel == NotificationChannel.EMAIL else notification.phone
+            if not address or not channel_enabled(channel):
+                continue
+            message = CustomerMessage(
+                template=notification.template,
+                context=notification.context,
+                dedupe_key=f"{notification.dedupe_key or notification.pk}:fallback:{channel}",
+                email=notification.email,
+                phone=notification.phone,
+                language=notification.language,
+                time_zone=notification.time_zone,
+                ticket_id=notification.ticket_id,
+                channel=channel,
+            )
+            written = customer_messages_owe(messages=[message], now=at)
+            return written[0] if written else None
+    return None
+
+
+def notification_status_record(
+    *, provider_message_id: str, status: str, at: dt.datetime, error: str = ""
+) -> Notification | None:
+    """A provider's status webhook: the message it names moves on to `status` (sent, delivered, read —
+    never backwards — or failed, which owes it on the next channel). Returns the notification, or None
+    for a message the desk did not send (or a status it does not know)."""
+    if status not in DeliveryStatus.values:
+        return None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().filter(provider_message_id=provider_message_id).first()
+        )
+        if notification is None or notification.delivery_status == DeliveryStatus.FAILED:
+            return notification
+        if status == DeliveryStatus.FAILED:
+            _failed(notification, error or str(DeliveryStatus.FAILED.label), at=at)
+        elif _STATUS_RANK[status] > _STATUS_RANK.get(notification.delivery_status, 0):
+            notification.delivery_status, notification.delivery_status_at = status, at
+            notification.save(update_fields=["delivery_status", "delivery_status_at"])
+        notification.refresh_from_db()
+    return notification
 
 
 def notifications_owed(
@@ -255,7 +407,7 @@ def notifications_owed(
     return list(
         Notification.objects.filter(
             sent_at__isnull=True,
-            channel=NotificationChannel.EMAIL,
+            channel__in=SENT_CHANNELS,
             created_at__lte=now - older_than,
             attempts__lt=10,
         )

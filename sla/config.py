@@ -56,6 +56,8 @@ T = TypeVar("T")
 
 def config_version() -> int:
     """The number that moves on whenever the configuration changes."""
+    if not _shared_version_exists():
+        return 1  # a fresh database before createcachetable: nothing memoised could be stale
     version = cache.get(CONFIG_VERSION_KEY)
     if version is None:
         version = 1

@@ -66,6 +66,20 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), max_length=254, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164"))
+    # Who the customer is on a social network that shows neither email nor phone ("instagram:1784…").
+    # db_default as well: rows written by set-based SQL (imports, the benches' generator) need not name it.
+    handle = models.CharField(
+        _("social media handle"), max_length=120, blank=True, db_index=True, default="", db_default=""
+    )
+    # Where the desk writes to the customer; blank: the channel of the complaint (WhatsApp, SMS), else email.
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("email", _("Email")), ("whatsapp", _("WhatsApp")), ("sms", _("SMS"))],
+    )
     tier = models.CharField(
         _("tier"), max_length=16, choices=CustomerTier.choices, default=CustomerTier.REGULAR
     )
@@ -84,7 +98,9 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="customer_has_email_or_phone"),
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(phone="") | ~Q(handle=""), name="customer_has_contact"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +239,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
     SOCIAL = "social", _("Social media")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
 
 
 class CloseReason(models.TextChoices):

@@ -346,6 +346,19 @@ class TimelineItem:
     item: Any
     changes: tuple[HistoryChange, ...] = ()
     label: str = ""
+    # For a reply: how it went to the customer, each channel tried in order (a failed WhatsApp, then SMS).
+    deliveries: tuple[Delivery, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One channel a reply went out on, and what the provider last said of it."""
+
+    channel: str
+    channel_label: str
+    status: str
+    status_label: str
+    at: dt.datetime | None
 
 
 # History fields not worth a line of their own on the ticket page (the header shows the ticket as it is).
@@ -450,8 +463,9 @@ def ticket_page(
         if not changes and entry.action in (Action.RESPOND, Action.NOTE):
             continue  # the message itself is on the timeline
         timeline.append(TimelineItem(entry.at, False, entry, changes, _history_label(entry)))
+    deliveries = reply_deliveries(ticket=ticket)
     timeline += [
-        TimelineItem(message.created_at, True, message)
+        TimelineItem(message.created_at, True, message, deliveries=deliveries.get(message.pk, ()))
         for message in ticket_messages(ticket=ticket, include_internal=True)
     ]
     timeline.sort(key=lambda item: (item.at, item.is_message))
@@ -459,6 +473,34 @@ def ticket_page(
         Attachment.objects.filter(ticket=ticket).select_related("uploaded_by").order_by("created_at", "id")
     )
     return ticket, timeline, attachments
+
+
+def reply_deliveries(*, ticket: Ticket) -> dict[int, tuple[Delivery, ...]]:
+    """The outbox rows of the ticket's replies (owed as "message:<id>", and their fallbacks), by message
+    id, in the order they were tried. One query."""
+    from notifications.models import DeliveryStatus, Notification, NotificationChannel
+
+    rows = (
+        Notification.objects.filter(ticket=ticket, recipient__isnull=True, dedupe_key__startswith="message:")
+        .order_by("created_at", "id")
+        .values_list("dedupe_key", "channel", "delivery_status", "delivery_status_at", "created_at")
+    )
+    found: dict[int, list[Delivery]] = {}
+    for key, channel, status, status_at, created_at in rows:
+        message_id = (key or "").split(":")[1]
+        if not message_id.isdigit():
+            continue
+        status_label = DeliveryStatus(status).label if status else _("Waiting to be sent")
+        found.setdefault(int(message_id), []).append(
+            Delivery(
+                channel=channel,
+                channel_label=str(NotificationChannel(channel).label),
+                status=status or "pending",
+                status_label=str(status_label),
+                at=status_at or created_at,
+            )
+        )
+    return {message_id: tuple(items) for message_id, items in found.items()}
 
 
 def customer_match_q(text: str) -> Q:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "reports",
+    "messaging",
     "portal",
     "console",
 ]
@@ -461,4 +462,32 @@ HELPDESK = {
         "text/plain": [".txt", ".log"],
         "text/csv": [".csv"],
     },
+}
+
+# Omnichannel (messaging/, issue 19): each channel is on when its credentials are set, off otherwise (its
+# webhook answers 404, the admin says so). Providers are only ever called by the worker, with this timeout.
+CHANNELS = {
+    "HTTP_TIMEOUT_SECONDS": env.float("CHANNEL_HTTP_TIMEOUT", default=10.0),
+    "GRAPH_API_URL": env.str("GRAPH_API_URL", default="https://graph.facebook.com/v21.0").rstrip("/"),
+    "WHATSAPP_TOKEN": env.str("WHATSAPP_TOKEN", default=""),
+    "WHATSAPP_APP_SECRET": env.str("WHATSAPP_APP_SECRET", default=""),
+    "WHATSAPP_PHONE_NUMBER_ID": env.str("WHATSAPP_PHONE_NUMBER_ID", default=""),
+    "WHATSAPP_VERIFY_TOKEN": env.str("WHATSAPP_VERIFY_TOKEN", default=""),
+    # The approved template sent outside the 24-hour service window; its body takes the ticket number.
+    "WHATSAPP_TEMPLATE": env.str("WHATSAPP_TEMPLATE", default="ticket_update"),
+    "WHATSAPP_TEMPLATE_LANGUAGE": env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="id"),
+    "META_APP_SECRET": env.str("META_APP_SECRET", default=""),
+    "META_VERIFY_TOKEN": env.str("META_VERIFY_TOKEN", default=""),
+    "META_PAGE_TOKEN": env.str("META_PAGE_TOKEN", default=""),
+    "SMS_GATEWAY_URL": env.str("SMS_GATEWAY_URL", default=""),
+    "SMS_GATEWAY_TOKEN": env.str("SMS_GATEWAY_TOKEN", default=""),
+    "CHANNEL_WEBHOOK_SECRET": env.str("CHANNEL_WEBHOOK_SECRET", default=""),
+    # New complaints from a message have no category: they take this one, which verification corrects.
+    "CATEGORY": env.str("CHANNEL_CATEGORY", default="network"),
+}
+# How the outbox sends each channel (notifications.services): a dotted path per channel, so that the
+# notifications app, low in the layers, sends WhatsApp and SMS without importing the app that speaks to them.
+NOTIFICATION_SENDERS = {
+    "whatsapp": "messaging.senders.send_whatsapp",
+    "sms": "messaging.senders.send_sms",
 }

@@ -48,6 +48,7 @@ def test_counts_by_dimension_cover_exactly_the_tickets_reported_in_the_jakarta_m
         "social": 1,
         "walk_in": 1,
         "portal": 1,
+        "sms": 0,
     }
     assert counts(data, "region") == {"jkt": 7, "mks": 1}
     assert {row["key"]: row["name"] for row in data["counts"]["region"]} == {

@@ -111,3 +111,14 @@ def pdf_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (20, 20), "white").save(buffer, "PDF")
     return buffer.getvalue()
+
+
+def jpeg_bytes(width: int = 4, height: int = 4) -> bytes:
+    """A real JPEG image (see png_bytes)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "blue").save(buffer, "JPEG")
+    return buffer.getvalue()

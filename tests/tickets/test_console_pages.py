@@ -469,8 +469,8 @@ def test_the_ticket_page_runs_the_same_queries_however_many_messages(
 
 # session, user, roles, ticket, history, users named in it, messages, their attachments, the ticket's
 # attachments, the viewer's teams (team-only actions), teams and assignable people with their teams (assign
-# form), open incidents (link form), unread
-TICKET_QUERIES = 15
+# form), open incidents (link form), unread, the replies' deliveries (channel and status, issue 19)
+TICKET_QUERIES = 16
 
 
 def test_every_action_posts_through_its_form_and_writes_history(staff: Staff) -> None:
@@ -691,7 +691,14 @@ def test_only_customer_care_logs_complaints(staff: Staff) -> None:
 def test_the_complaint_form_offers_every_channel_but_the_portal(staff: Staff) -> None:
     html = client_for(staff.agent).get("/console/tickets/new/").content.decode()
     select = html[html.index('name="channel"') : html.index("</select>", html.index('name="channel"'))]
-    assert re.findall(r'<option value="(\w+)"', select) == ["phone", "email", "walk_in", "social", "whatsapp"]
+    assert re.findall(r'<option value="(\w+)"', select) == [
+        "phone",
+        "email",
+        "walk_in",
+        "social",
+        "whatsapp",
+        "sms",
+    ]
     assert 'hx-get="/console/customers/lookup/"' in html
     assert "local time of the service&#x27;s region" in html
 

@@ -163,8 +163,11 @@ def _do_respond(
 ) -> None:
     body = clean_text(data.get("body"), field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
     channel = clean_choice(data.get("channel") or "", Channel, field="channel", required=False)
-    # A call or visit logged by a person counts as contact; a written reply is emailed to the customer.
+    # A call or visit logged by a person counts as contact; a written reply goes to the customer on the
+    # channel asked for, else theirs (notifications.services.customer_channel), which the message records.
     kind = MessageKind.CONTACT if channel in (Channel.PHONE, Channel.WALK_IN) else MessageKind.REPLY
+    if kind == MessageKind.REPLY:
+        channel = notifications.customer_channel(ticket, channel) or channel
     change.message = TicketMessage.objects.create(
         ticket=ticket, kind=kind, author=actor, channel=channel, body=body
     )
@@ -175,6 +178,7 @@ def _do_respond(
             template="ticket_reply",
             context={"number": ticket.number, "body": body},
             dedupe_key=f"message:{change.message.pk}",
+            channel=channel,
         )
 
 

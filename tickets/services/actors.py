@@ -24,6 +24,7 @@ class Via:
     STAFF = "staff"
     PORTAL = "portal"
     EMAIL = "email"
+    MESSAGING = "messaging"  # WhatsApp, social media and the other channels of messaging/
     SYSTEM = "system"
 
 
@@ -32,7 +33,7 @@ def history_context(actor: AbstractBaseUser | None, via: str) -> dict[str, Any]:
     return {
         "user": getattr(actor, "pk", None),
         "username": getattr(actor, "username", None)
-        or ("customer" if via in (Via.PORTAL, Via.EMAIL) else "system"),
+        or ("customer" if via in (Via.PORTAL, Via.EMAIL, Via.MESSAGING) else "system"),
         "via": via,
     }
 

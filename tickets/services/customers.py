@@ -45,9 +45,12 @@ def customer_find_or_create(
     phone: str = "",
     region: Region | None = None,
     tier: str = CustomerTier.REGULAR,
+    handle: str = "",
+    preferred_channel: str = "",
 ) -> CustomerMatch:
-    """The customer with this email (else phone), or a new one. Contact details are normalised first;
-    an existing customer's record is never overwritten from here (a portal visitor cannot change it).
+    """The customer with this email (else phone, else social media handle), or a new one. Contact details
+    are normalised first; an existing customer's record is never overwritten from here (a portal visitor
+    cannot change it). `preferred_channel` is only given to a new customer (the channel they came by).
 
     A phone number is shared (a family's line, a number passed on), an email address is personal: when
     an email is given and only the phone matches a customer on record under another email (or none), the
@@ -70,20 +73,23 @@ def customer_find_or_create(
             phone_n = normalise_phone(phone)
         except ValidationError:
             errors["phone"] = [_("Enter a valid phone number.")]
-    if not email and not phone:
+    handle = (handle or "").strip()[:120]
+    if not email and not phone and not handle:
         errors["email"] = [_("Give an email address or a phone number.")]
     if errors:
         raise InvalidInput(_("The customer's details are not valid."), fields=errors)
     with transaction.atomic(savepoint=False):
         # Serialise find-or-create on the same contacts so two simultaneous complaints make one customer:
         # a lock per address, taken in one order so that two callers never wait for each other.
-        keys = sorted(f"customer:{contact}" for contact in (email_n, phone_n) if contact)
+        keys = sorted(f"customer:{contact}" for contact in (email_n, phone_n, handle) if contact)
         with connection.cursor() as cursor:
             locks = ", ".join("pg_advisory_xact_lock(hashtext(%s))" for _key in keys)
             cursor.execute(f"SELECT {locks}", keys)
         # The one with this email, else the one with this phone: one query over both indexes.
-        match = (Q(email=email_n) if email_n else Q(pk__in=[])) | (
-            Q(phone=phone_n) if phone_n else Q(pk__in=[])
+        match = (
+            (Q(email=email_n) if email_n else Q(pk__in=[]))
+            | (Q(phone=phone_n) if phone_n else Q(pk__in=[]))
+            | (Q(handle=handle) if handle else Q(pk__in=[]))
         )
         found = (
             Customer.objects.filter(match)
@@ -96,7 +102,15 @@ def customer_find_or_create(
             found, phone_holder = None, found
         if found is not None:
             return CustomerMatch(found, False)
-        customer = Customer.objects.create(name=name, email=email_n, phone=phone_n, region=region, tier=tier)
+        customer = Customer.objects.create(
+            name=name,
+            email=email_n,
+            phone=phone_n,
+            handle=handle,
+            region=region,
+            tier=tier,
+            preferred_channel=preferred_channel,
+        )
         return CustomerMatch(customer, True, phone_holder)
 
 

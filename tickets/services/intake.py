@@ -361,8 +361,7 @@ def ticket_customer_message(
             errors.setdefault("attachments", []).append(f"{upload.name}: {exc.message}")
     if errors:
         raise InvalidInput(_("The message cannot be sent; see the messages for each field."), fields=errors)
-    via = Via.PORTAL if channel == Channel.PORTAL else Via.EMAIL
-
+    via = {Channel.PORTAL: Via.PORTAL, Channel.EMAIL: Via.EMAIL}.get(Channel(channel), Via.MESSAGING)
     with transaction.atomic(), recorded_as(None, via, action="customer_message"):
         locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
         if locked.stage == Stage.CLOSED:
