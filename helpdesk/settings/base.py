@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Refuses a body larger than any upload may be before anything reads it (helpdesk.lib.uploads).
     "helpdesk.lib.uploads.RequestSizeLimitMiddleware",
+    # The database away: a 503 with Retry-After, not a 500 (helpdesk.lib.unavailable).
+    "helpdesk.lib.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
