@@ -296,9 +296,9 @@ def email_fetch(*, mailbox: Any = None) -> dict[str, int]:
     if mailbox is None:
         if not config["IMAP_HOST"]:
             return {}
-        mailbox = MailBox(config["IMAP_HOST"], port=config["IMAP_PORT"]).login(
-            config["IMAP_USER"], config["IMAP_PASSWORD"], initial_folder=config["IMAP_FOLDER"]
-        )
+        mailbox = MailBox(
+            config["IMAP_HOST"], port=config["IMAP_PORT"], timeout=config["IMAP_TIMEOUT"]
+        ).login(config["IMAP_USER"], config["IMAP_PASSWORD"], initial_folder=config["IMAP_FOLDER"])
     counts: dict[str, int] = {}
     with mailbox:
         for mail in mailbox.fetch(AND(seen=False), mark_seen=False, limit=config["BATCH"]):

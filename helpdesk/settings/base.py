@@ -454,6 +454,8 @@ HELPDESK = {
         "IMAP_USER": env.str("INBOUND_IMAP_USER", default=""),
         "IMAP_PASSWORD": env.str("INBOUND_IMAP_PASSWORD", default=""),
         "IMAP_FOLDER": env.str("INBOUND_IMAP_FOLDER", default="INBOX"),
+        # Seconds before a mailbox that does not answer is given up on (the next run tries again).
+        "IMAP_TIMEOUT": env.int("INBOUND_IMAP_TIMEOUT", default=30),
         "BATCH": env.int("INBOUND_IMAP_BATCH", default=200),
         "CATEGORY": env.str("INBOUND_EMAIL_CATEGORY", default="network"),
     },

@@ -99,3 +99,25 @@ def test_a_hung_mail_server_holds_no_page_and_the_mail_goes_out_when_it_answers(
     assert [envelope.rcpt_tos for envelope in inbox.messages] == [["dewi@example.com"]]
     row.refresh_from_db()
     assert row.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_a_mailbox_that_never_answers_is_given_up_on_after_its_timeout(
+    hung: HungServer, settings: Any
+) -> None:
+    """Reading the complaints mailbox has a timeout too (INBOUND_IMAP_TIMEOUT): a hung IMAP server costs
+    one run that many seconds, not the worker."""
+    from tickets.inbound import email_fetch
+
+    settings.HELPDESK = {
+        **settings.HELPDESK,
+        "INBOUND_EMAIL": {
+            **settings.HELPDESK["INBOUND_EMAIL"],
+            "IMAP_HOST": "127.0.0.1",
+            "IMAP_PORT": hung.port,
+            "IMAP_TIMEOUT": 1,
+        },
+    }
+    with pytest.raises(OSError):  # the TLS handshake times out
+        email_fetch()
+    assert len(hung.connections) == 1
