@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sla.selectors import SLA_FILTER_STATES, sla_state_q
 from tickets.models import Category, Channel, Classification, Customer, Service, Stage, Ticket
-from tickets.selectors import SEARCH_MAX, customer_match_q, ticket_search_q
+from tickets.selectors import SEARCH_MAX, customer_match_q, ticket_search_matches
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -44,7 +44,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         """The console's search (`tickets.selectors.ticket_search_q`): a ticket number typed any way, a
         customer's name, email or phone, a service reference, or words of the description."""
-        condition = ticket_search_q(value)
+        condition = ticket_search_matches(value)
         return queryset if condition is None else queryset.filter(condition)
 
 

@@ -299,6 +299,23 @@ def ticket_search_q(text: str) -> Q | None:
     return Q(pk__in=first.union(*others))
 
 
+# Up to this many matches, their ids are read first and the page is then read by primary key.
+SEARCH_IDS_CAP = 5000
+
+
+def ticket_search_matches(text: str) -> Q | None:
+    """`ticket_search_q`, with the matching ids read first (one indexed query, no joins) when there are
+    at most SEARCH_IDS_CAP of them. Given the `id IN (… UNION …)` inside a list's joins and sort,
+    PostgreSQL hash-joins every ticket with its joined tables to the few matches (2.7 s at 1,000,000
+    tickets); given the ids, it fetches those rows by primary key. More matches than the cap: the
+    condition as it is (the page then walks its sort's index)."""
+    condition = ticket_search_q(text)
+    if condition is None:
+        return None
+    ids = list(Ticket.objects.filter(condition).order_by().values_list("pk", flat=True)[: SEARCH_IDS_CAP + 1])
+    return condition if len(ids) > SEARCH_IDS_CAP else Q(pk__in=ids)
+
+
 def queue_tickets(
     *,
     viewer: AbstractBaseUser,
@@ -318,7 +335,7 @@ def queue_tickets(
         queryset = queryset.filter(team__in=Team.objects.filter(members__pk=viewer.pk).values("id"))
     elif tab == "unassigned":
         queryset = queryset.filter(assignee__isnull=True)
-    condition = ticket_search_q(search)
+    condition = ticket_search_matches(search)
     if condition is not None:
         queryset = queryset.filter(condition)
     if sla_clock in SLA_CLOCKS and sla_state in {state.value for state in RUNNING_SLA_STATES}:

@@ -32,3 +32,30 @@ def test_a_filtered_list_selects_without_distinct(query: str, make_user: Any, ap
     assert len(response.json()["results"]) == 1
     selects = [q["sql"] for q in queries.captured_queries if 'FROM "tickets_ticket"' in q["sql"]]
     assert selects and not any("DISTINCT" in sql for sql in selects), selects
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cap", [5000, 1])
+def test_a_search_reads_its_matches_first_and_finds_the_same_either_way(
+    cap: int, make_user: Any, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to SEARCH_IDS_CAP matches, the page is read by primary key from the ids found first (no UNION in
+    the page's statement); past it, the condition stands as it is. Both find the same tickets."""
+    from tickets import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_IDS_CAP", cap)
+    agent = make_user("agent")
+    wanted = {
+        make_ticket(service=ServiceFactory(), description=f"Modem mati nomor {n}").number for n in range(3)
+    }
+    make_ticket(service=ServiceFactory(), description="Tagihan salah")
+    with CaptureQueriesContext(connection) as queries:
+        response = api(agent).get("/api/tickets/", {"search": "modem mati"})
+    assert {row["number"] for row in response.json()["results"]} == wanted
+    page = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'ORDER BY "tickets_ticket"."reported_at" DESC' in q["sql"]
+    ]
+    assert page
+    assert all(("UNION" in sql) == (cap == 1) for sql in page), page
