@@ -20,30 +20,25 @@ do not each wait for the broker is proven by counting the attempts to publish.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 from django.utils import timezone
 
 from helpdesk.celery import app
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationChannel
+from tests.celery_worker import CeleryWorkerProcess, worker_environment
 from tests.tickets.factories import ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -158,62 +153,20 @@ def mail_dirs(tmp_path: Path) -> tuple[Path, Path]:
     return mail, markers
 
 
-class Worker:
+class Worker(CeleryWorkerProcess):
     def __init__(self, redis: RedisServer, mail: Path, markers: Path) -> None:
+        super().__init__()
         self.redis, self.mail, self.markers = redis, mail, markers
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, slow_send: float = 0) -> None:
-        database = settings.DATABASES["default"]
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.escalation.worker_settings",
-            # The host may be a socket directory (the embedded PostgreSQL): quoted, as a URL's host.
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{quote(str(database['HOST']), safe='')}:{database['PORT']}"
-                f"/{database['NAME']}"
-            ),
-            "CELERY_BROKER_URL": self.redis.url,
-            "REDIS_URL": "",
-            "HELPDESK_TEST_MAIL_DIR": str(self.mail),
-            "HELPDESK_TEST_MARKER_DIR": str(self.markers),
-            "HELPDESK_TEST_SLOW_SEND": str(slow_send or ""),
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "helpdesk",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        env = worker_environment(
+            settings_module="tests.escalation.worker_settings",
+            broker_url=self.redis.url,
+            HELPDESK_TEST_MAIL_DIR=str(self.mail),
+            HELPDESK_TEST_MARKER_DIR=str(self.markers),
+            HELPDESK_TEST_SLOW_SEND=str(slow_send or ""),
         )
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.process = None
+        self.spawn(env)
 
 
 @pytest.fixture

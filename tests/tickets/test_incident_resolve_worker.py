@@ -21,15 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -40,12 +35,12 @@ from django.utils import timezone
 
 from helpdesk.celery import app
 from notifications.models import Notification
+from tests.celery_worker import CeleryWorkerProcess, worker_environment
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff
 from tickets.models import OPEN_STAGES, Incident, Region, Stage, Ticket, TicketHistory
 from tickets.services import incidents
 
-ROOT = Path(__file__).resolve().parents[2]
 LINKED = 300
 BATCH = 40  # tests/tickets/worker_settings.py: 300 tickets are 8 batches
 DEADLINE_SECONDS = 90.0
@@ -62,54 +57,24 @@ def wait_for(condition: Callable[[], object], *, what: str, seconds: float = DEA
         time.sleep(0.1)
 
 
-class Worker:
+class Worker(CeleryWorkerProcess):
     """`celery worker` on the test's own queue, started and killed by the test only."""
 
     def __init__(self, broker_url: str, queue: str) -> None:
+        super().__init__()
         self.broker_url, self.queue = broker_url, queue
         # libpq names the worker's database sessions (PGAPPNAME) so the test can find them.
         self.application_name = f"test-worker-{queue}"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        database = settings.DATABASES["default"]
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.tickets.worker_settings",
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{quote(str(database['HOST']), safe='')}:{database['PORT']}"
-                f"/{database['NAME']}"
-            ),
-            "CELERY_BROKER_URL": self.broker_url,
-            "REDIS_URL": "",
-            "HELPDESK_TEST_QUEUE": self.queue,
-            "INCIDENT_RESOLVE_BATCH_SIZE": str(BATCH),
-            "PGAPPNAME": self.application_name,
-        }
-        if database.get("PASSWORD"):
-            env["PGPASSWORD"] = str(database["PASSWORD"])
-        self.process = subprocess.Popen(  # noqa: S603 — a fixed command line of the test's own
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "helpdesk",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                f"--queues={self.queue}",
-                f"--hostname={self.queue}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        env = worker_environment(
+            settings_module="tests.tickets.worker_settings",
+            broker_url=self.broker_url,
+            HELPDESK_TEST_QUEUE=self.queue,
+            INCIDENT_RESOLVE_BATCH_SIZE=str(BATCH),
+            PGAPPNAME=self.application_name,
         )
+        self.spawn(env, f"--queues={self.queue}", f"--hostname={self.queue}@%h")
         # The worker declares its queue when it is ready to consume (kombu's binding set in Redis); a task
         # published before that would be routed nowhere.
         client = redis.Redis.from_url(self.broker_url)
@@ -124,21 +89,6 @@ class Worker:
             )
         finally:
             client.close()
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.process = None
 
     def sessions(self, *, waiting_on_a_lock: bool = False) -> int:
         with connection.cursor() as cursor:
