@@ -22,18 +22,6 @@ from tickets.services import incidents
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(make_user: Any) -> Staff:
-    return Staff.create(make_user)
-
-
-@pytest.fixture
-def english() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def declare(staff: Staff, *, title: str, regions: list[str], expected: dt.datetime | None = None) -> Incident:
     return incidents.incident_declare(
         actor=staff.supervisor,

@@ -16,6 +16,7 @@ from django.utils import dateformat, timezone, translation
 from escalation.models import Escalation
 from helpdesk.lib import ticket_numbers
 from reports.models import SatisfactionRating
+from tests.portal.conftest import JAKARTA, complaint_form
 from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, ticket_in
 from tickets import services
@@ -23,36 +24,9 @@ from tickets.models import Customer, Region, Stage, Ticket
 
 pytestmark = pytest.mark.django_db
 
-JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
-
-
-@pytest.fixture
-def staff(make_user: Any) -> Staff:
-    return Staff.create(make_user)
-
-
-@pytest.fixture
-def english() -> Client:
-    """A visitor who chose English with the language switch (so messages can be compared exactly)."""
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
-
 
 def complaint(**overrides: Any) -> dict[str, str]:
-    two_hours_ago = timezone.localtime(timezone.now() - dt.timedelta(hours=2), JAKARTA)
-    data = {
-        "name": "Siti Rahayu",
-        "email": "Siti.Rahayu@Example.co.id",
-        "phone": "0812-3456-7890",
-        "category": "network",
-        "service_ref": "",
-        "description": "Internet mati sejak pagi.",
-        "incident_at": two_hours_ago.strftime("%Y-%m-%dT%H:%M"),
-        "incident_time_zone": "Asia/Jakarta",
-    }
-    data.update(overrides)
-    return data
+    return complaint_form(**overrides)
 
 
 def without_csrf(html: str) -> str:

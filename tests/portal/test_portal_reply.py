@@ -5,7 +5,6 @@ clock paused for them), big CSAT/NPS choices and the desk's phone number in the 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from notifications.models import Notification
+from tests.portal.conftest import JAKARTA, complaint_form
 from tests.tickets.factories import ServiceFactory, png_bytes
 from tests.tickets.flow import Staff, ticket_in
 from tickets import services
@@ -21,36 +21,11 @@ from tickets.models import Attachment, MessageKind, Stage, Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db
 
-JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 PNG = png_bytes()
 
 
-@pytest.fixture
-def staff(make_user: Any) -> Staff:
-    return Staff.create(make_user)
-
-
-@pytest.fixture
-def english() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def complaint(**overrides: str) -> dict[str, str]:
-    two_hours_ago = timezone.localtime(timezone.now() - dt.timedelta(hours=2), JAKARTA)
-    data = {
-        "name": "Siti Rahayu",
-        "email": "siti@example.co.id",
-        "phone": "0812-3456-7890",
-        "category": "network",
-        "service_ref": "",
-        "description": "Internet mati sejak pagi.",
-        "incident_at": two_hours_ago.strftime("%Y-%m-%dT%H:%M"),
-        "incident_time_zone": "Asia/Jakarta",
-    }
-    data.update(overrides)
-    return data
+    return complaint_form(**{"email": "siti@example.co.id", **overrides})
 
 
 def tracking(client: Client, ticket: Ticket) -> Client:
