@@ -5,18 +5,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models import InboundOutcome  # the same outcomes as an inbound email's
+
 
 class Provider(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     INSTAGRAM = "instagram", _("Instagram")
     FACEBOOK = "facebook", _("Facebook")
     GENERIC = "generic", _("Other channel")
-
-
-class InboundOutcome(models.TextChoices):
-    CREATED = "created", _("New ticket")
-    THREADED = "threaded", _("Added to its ticket")
-    IGNORED = "ignored", _("Ignored")
 
 
 class MediaStatus(models.TextChoices):

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from helpdesk.lib.contact import normalise_phone
 from helpdesk.lib.errors import DomainError
 from messaging import providers
-from messaging.models import InboundMessage, InboundOutcome, MediaStatus, Provider
+from messaging.models import InboundMessage, MediaStatus, Provider
 from messaging.payloads import Incoming, StatusUpdate
 from notifications import services as notifications
 from tickets import services as tickets
-from tickets.models import Channel, Customer, Stage, Ticket
+from tickets.models import Channel, Customer, InboundOutcome, Stage, Ticket
 
 log = structlog.get_logger(__name__)
 
