@@ -29,19 +29,27 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
     "BusinessCalendar",
     "Clock",
+    "DateNote",
+    "DateNoteKind",
+    "DayExplanation",
     "DayHours",
+    "DayStatus",
+    "DeadlineExplanation",
     "Interval",
+    "PauseEffect",
+    "PauseExplanation",
+    "PieceOfTime",
     "Target",
     "TargetUnit",
     "TwentyFourSeven",
@@ -50,6 +58,7 @@ __all__ = [
     "business_time_between",
     "deadline",
     "deadline_after_pause",
+    "explain_deadline",
     "is_open",
     "next_opening",
     "risk_point",
@@ -96,15 +105,18 @@ class TwentyFourSeven:
     """The clock that always runs: business time is plain elapsed time."""
 
 
-class _DateHours(Mapping[date, DayHours]):
-    """An immutable, hashable mapping of dates to their special working hours."""
+_V = TypeVar("_V")
+
+
+class _DateMap(Mapping[date, _V]):
+    """An immutable, hashable mapping of dates (to their special working hours, or to their notes)."""
 
     __slots__ = ("_items",)
 
-    def __init__(self, items: Mapping[date, DayHours]) -> None:
-        self._items: dict[date, DayHours] = dict(sorted(items.items()))
+    def __init__(self, items: Mapping[date, _V]) -> None:
+        self._items: dict[date, _V] = dict(sorted(items.items()))
 
-    def __getitem__(self, key: date) -> DayHours:
+    def __getitem__(self, key: date) -> _V:
         return self._items[key]
 
     def __iter__(self) -> Iterator[date]:
@@ -120,7 +132,28 @@ class _DateHours(Mapping[date, DayHours]):
         return repr(self._items)
 
 
-_NO_SPECIAL_HOURS = _DateHours({})
+_NO_SPECIAL_HOURS: _DateMap[DayHours] = _DateMap({})
+
+
+class DateNoteKind(enum.StrEnum):
+    """Why a date of a business calendar is what it is, as the explanation of a deadline names it."""
+
+    PUBLIC_HOLIDAY = "public_holiday"
+    CUTI_BERSAMA = "cuti_bersama"
+    CLOSURE = "closure"  # a day the operator closed (its note as the name)
+    OPENING = "opening"  # a day the operator opened: a holiday worked, a working Saturday
+
+
+@dataclass(frozen=True)
+class DateNote:
+    """A named fact about one date of a calendar: "public holiday: Christmas Day". The notes only
+    explain; what is open is decided by `closed_dates` and `special_hours` alone."""
+
+    kind: DateNoteKind
+    name: str
+
+
+_NO_NOTES: _DateMap[tuple[DateNote, ...]] = _DateMap({})
 
 
 def _time_us(moment: time) -> int:
@@ -177,6 +210,9 @@ class BusinessCalendar:
     * `special_hours` — per-date hours replacing the weekly hours of that date (e.g. a working
       Saturday); an empty tuple closes the date. Any mapping is accepted; it is stored immutably.
     * `business_day_length` — how much business time "one business day" of a target means.
+    * `name` and `date_notes` — only for explaining a deadline (`explain_deadline`): the calendar's
+      name, and per date what makes it special (the public holiday's or cuti bersama's name, the
+      operator's note on a closure or an opening). The arithmetic never reads them.
     """
 
     tz: ZoneInfo
@@ -184,6 +220,8 @@ class BusinessCalendar:
     closed_dates: frozenset[date] = frozenset()
     special_hours: Mapping[date, DayHours] = _NO_SPECIAL_HOURS
     business_day_length: timedelta = timedelta(hours=9)
+    name: str = ""
+    date_notes: Mapping[date, tuple[DateNote, ...]] = _NO_NOTES
 
     # Derived once from the fields above, in microseconds and day ordinals, for the calculations.
     _weekly_us: tuple[tuple[_UsSpan, ...], ...] = field(init=False, repr=False, compare=False)
@@ -223,9 +261,20 @@ class BusinessCalendar:
                 f"business_day_length must be a positive timedelta, got {self.business_day_length!r}"
             )
 
+        notes: dict[date, tuple[DateNote, ...]] = {}
+        for day, day_notes in dict(self.date_notes).items():
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValueError(f"date_notes keys must be datetime.date values, got {day!r}")
+            if not all(isinstance(note, DateNote) for note in day_notes):
+                raise ValueError(
+                    f"date_notes[{day.isoformat()}] must hold DateNote values, got {day_notes!r}"
+                )
+            notes[day] = tuple(day_notes)
+
         object.__setattr__(self, "weekly_hours", weekly)
+        object.__setattr__(self, "date_notes", _DateMap(notes))
         object.__setattr__(self, "closed_dates", closed)
-        object.__setattr__(self, "special_hours", _DateHours(special))
+        object.__setattr__(self, "special_hours", _DateMap(special))
         object.__setattr__(self, "_weekly_us", tuple(_day_us(hours) for hours in weekly))
         object.__setattr__(
             self,
@@ -489,3 +538,413 @@ def risk_point(start: datetime, due: datetime, clock: Clock, fraction: float) ->
     total_us = business_time_between(start, due, clock) // _ONE_US
     used_us = total_us * exact.numerator // exact.denominator
     return add_business_time(start, timedelta(microseconds=used_us), clock)
+
+
+# --- explaining a deadline -----------------------------------------------------------------------
+
+# An explanation lists every day from the start to the deadline while that is short; a longer one
+# (an elapsed target of weeks, business days over months) folds runs of like days (a week's ordinary
+# working days, a weekend) into one line each, and past MAX_DAY_ENTRIES lines keeps the first and last
+# days and sums up the middle in one line, so that its size stays bounded whatever the target.
+FOLD_RUNS_AFTER = 31
+MAX_DAY_ENTRIES = 60
+
+
+class DayStatus(enum.StrEnum):
+    """What one day (or a run of like days) contributed to a deadline."""
+
+    COUNTED = "counted"  # working time was counted on it
+    PAUSED = "paused"  # all its working time in the stretch fell in a pause
+    OUTSIDE_HOURS = "outside_hours"  # a working day whose working time lay outside the stretch
+    WEEKEND = "weekend"  # a Saturday or Sunday without working hours
+    NOT_WORKING_DAY = "not_working_day"  # another weekday without working hours in this calendar
+    PUBLIC_HOLIDAY = "public_holiday"
+    CUTI_BERSAMA = "cuti_bersama"
+    CLOSED = "closed"  # closed by the operator, or by special hours of none
+    SUMMARY = "summary"  # the folded middle of a very long explanation
+
+
+class PauseEffect(enum.StrEnum):
+    """What a pause did to the deadline."""
+
+    MOVED = "moved"  # the business time left at the pause was counted again from the resumption
+    AFTER_DEADLINE = "after_deadline"  # it began once the deadline had passed: nothing moved
+    STILL_PAUSED = "still_paused"  # not over yet: the deadline moves when the clock resumes
+
+
+@dataclass(frozen=True)
+class PieceOfTime:
+    """A stretch of working time on one day, [start, end) in UTC: counted, or held by a pause."""
+
+    start: datetime
+    end: datetime
+    is_paused: bool
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class DayExplanation:
+    """One local date of the clock's zone, or a run of like dates (`first_day` to `last_day`, `days`
+    of them): what it contributed. `pieces` are those of the first date of a run (its dates share
+    their hours); `counted` and `held` are summed over the run; `total` is the business time counted
+    from the start up to the end of this entry."""
+
+    first_day: date
+    last_day: date
+    days: int
+    status: DayStatus
+    notes: tuple[DateNote, ...]
+    pieces: tuple[PieceOfTime, ...]
+    counted: timedelta
+    held: timedelta
+    total: timedelta
+
+    @property
+    def is_run(self) -> bool:
+        return self.days > 1
+
+
+@dataclass(frozen=True)
+class PauseExplanation:
+    """One pause of the clock and what it did: the business time that was left when it began
+    (`left_at_pause`), the working time that fell inside it and was not counted (`held`), and the
+    deadline before and after it."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    effect: PauseEffect
+    left_at_pause: timedelta
+    held: timedelta
+    due_before: datetime
+    due_after: datetime
+
+
+@dataclass(frozen=True)
+class DeadlineExplanation:
+    """How a deadline was reached: the target and its clock, every day from the start to the
+    deadline with the working time counted and the days skipped (and why), the pauses, and the
+    deadline itself — always the one `deadline()` and `deadline_after_pause()` give for the same
+    inputs.
+
+    `counted` is the business time counted outside the pauses between `start` and `deadline`; it
+    equals `duration` in every ordinary case. It does not where the pause rule of
+    `deadline_after_pause` gives more than the pauses' own length — a pause that began before the
+    clock started (a stage entered while waiting for the customer) — and `is_exact` is then False."""
+
+    start: datetime
+    counting_from: datetime
+    target: Target
+    duration: timedelta
+    is_business_time: bool
+    calendar_name: str
+    zone: ZoneInfo
+    weekly_hours: tuple[DayHours, ...]
+    business_day_length: timedelta | None
+    days: tuple[DayExplanation, ...]
+    pauses: tuple[PauseExplanation, ...]
+    counted: timedelta
+    held: timedelta
+    deadline: datetime
+    is_exact: bool
+
+
+def _elapsed_spans(tz: ZoneInfo, start: int) -> Iterator[_UsSpan]:
+    """Time itself in pieces of at most one local day of `tz` (a 24x7 clock's "open spans")."""
+    moment = start
+    while True:
+        local = _from_us(moment).astimezone(tz)
+        next_midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
+        chunk_end = max(_to_us("midnight", next_midnight), moment + 1)
+        yield moment, chunk_end
+        moment = chunk_end
+
+
+def _cut(span: _UsSpan, pauses: list[_UsSpan]) -> Iterator[tuple[int, int, bool]]:
+    """The pieces of an open span outside (False) and inside (True) the sorted, merged pauses."""
+    start, end = span
+    for pause_start, pause_end in pauses:
+        if pause_end <= start:
+            continue
+        if pause_start >= end:
+            break
+        if pause_start > start:
+            yield start, pause_start, False
+        yield max(start, pause_start), min(end, pause_end), True
+        start = min(end, pause_end)
+        if start >= end:
+            return
+    if start < end:
+        yield start, end, False
+
+
+def _merged(spans: list[_UsSpan]) -> list[_UsSpan]:
+    merged: list[_UsSpan] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _closed_status(calendar: BusinessCalendar, day: date, notes: tuple[DateNote, ...]) -> DayStatus:
+    """Why a date without any working time was skipped."""
+    if day in calendar.closed_dates:
+        kinds = {note.kind for note in notes}
+        if DateNoteKind.CLOSURE in kinds:
+            return DayStatus.CLOSED
+        if DateNoteKind.PUBLIC_HOLIDAY in kinds:
+            return DayStatus.PUBLIC_HOLIDAY
+        if DateNoteKind.CUTI_BERSAMA in kinds:
+            return DayStatus.CUTI_BERSAMA
+        return DayStatus.CLOSED
+    if day in calendar.special_hours:
+        return DayStatus.CLOSED
+    return DayStatus.WEEKEND if day.weekday() >= 5 else DayStatus.NOT_WORKING_DAY
+
+
+def _fold_runs(days: list[DayExplanation]) -> list[DayExplanation]:
+    """Consecutive like days (ordinary full working days with the same hours, weekends, other days
+    off) as one entry each."""
+
+    def signature(entry: DayExplanation) -> tuple[object, ...] | None:
+        if (
+            entry.notes
+            or entry.held
+            or entry.status
+            not in (
+                DayStatus.COUNTED,
+                DayStatus.WEEKEND,
+                DayStatus.NOT_WORKING_DAY,
+            )
+        ):
+            return None
+        return (
+            entry.status,
+            entry.counted // max(entry.days, 1),
+            tuple(
+                (
+                    piece.start - datetime.combine(entry.first_day, time(), tzinfo=piece.start.tzinfo),
+                    piece.length,
+                )
+                for piece in entry.pieces
+            ),
+        )
+
+    folded: list[DayExplanation] = []
+    for entry in days:
+        previous = folded[-1] if folded else None
+        key = signature(entry)
+        if (
+            previous is not None
+            and key is not None
+            and signature(previous) == key
+            and previous.last_day + timedelta(days=1) == entry.first_day
+        ):
+            folded[-1] = DayExplanation(
+                first_day=previous.first_day,
+                last_day=entry.last_day,
+                days=previous.days + entry.days,
+                status=previous.status,
+                notes=(),
+                pieces=previous.pieces,
+                counted=previous.counted + entry.counted,
+                held=timedelta(0),
+                total=entry.total,
+            )
+        else:
+            folded.append(entry)
+    return folded
+
+
+def _bounded(days: list[DayExplanation]) -> list[DayExplanation]:
+    if len(days) <= MAX_DAY_ENTRIES:
+        return days
+    keep = MAX_DAY_ENTRIES // 2 - 1
+    middle = days[keep:-keep]
+    summary = DayExplanation(
+        first_day=middle[0].first_day,
+        last_day=middle[-1].last_day,
+        days=sum(entry.days for entry in middle),
+        status=DayStatus.SUMMARY,
+        notes=(),
+        pieces=(),
+        counted=sum((entry.counted for entry in middle), timedelta(0)),
+        held=sum((entry.held for entry in middle), timedelta(0)),
+        total=middle[-1].total,
+    )
+    return [*days[:keep], summary, *days[-keep:]]
+
+
+def explain_deadline(
+    start: datetime,
+    target: Target,
+    clock: Clock,
+    *,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+    zone: ZoneInfo | None = None,
+    day_notes: Mapping[date, tuple[DateNote, ...]] | None = None,
+) -> DeadlineExplanation:
+    """How the deadline of `target`, counted from `start` on `clock` and moved by `pauses`, is reached.
+
+    `pauses` are (paused_at, resumed_at) pairs in the order they happened, as `deadline_after_pause`
+    is applied to them one after the other; a last pause with `resumed_at` None is still going on
+    (the clock is stopped: the deadline stands until it resumes). The deadline is `deadline()` then
+    `deadline_after_pause()` for each finished pause; the days are walked from `start` to it.
+
+    Days are local dates of the calendar's zone; a 24x7 clock has none, so they are those of `zone`
+    (the ticket's; UTC if not given), with `day_notes` (e.g. the region's holidays) shown on them —
+    a 24x7 clock counts holidays like any other day."""
+    start_us = _to_us("start", start)
+    _check_clock(clock)
+    pause_list: list[tuple[datetime, datetime | None]] = []
+    for index, (paused_at, resumed_at) in enumerate(pauses):
+        _to_us("paused_at", paused_at)
+        if resumed_at is None:
+            pause_list.append((paused_at, None))
+            continue
+        if _to_us("resumed_at", resumed_at) < _to_us("paused_at", paused_at):
+            raise ValueError(
+                f"pause {index}: it cannot end ({resumed_at.isoformat()}) before it began "
+                f"({paused_at.isoformat()})"
+            )
+        pause_list.append((paused_at, resumed_at))
+    if any(resumed_at is None for _, resumed_at in pause_list[:-1]):
+        raise ValueError("only the last pause may still be going on (resumed_at None)")
+
+    duration = target.as_duration(clock)
+    is_business = isinstance(clock, BusinessCalendar)
+    tz = clock.tz if isinstance(clock, BusinessCalendar) else (zone or ZoneInfo("UTC"))
+
+    # The deadline, exactly as the product computes it.
+    due = deadline(start, target, clock)
+    steps: list[PauseExplanation] = []
+    for paused_at, resumed_at in pause_list:
+        left = business_time_between(paused_at, due, clock)
+        if resumed_at is None:
+            steps.append(
+                PauseExplanation(
+                    paused_at.astimezone(UTC), None, PauseEffect.STILL_PAUSED, left, timedelta(0), due, due
+                )
+            )
+            continue
+        moved = deadline_after_pause(due, paused_at, resumed_at, clock)
+        effect = PauseEffect.AFTER_DEADLINE if due <= paused_at else PauseEffect.MOVED
+        steps.append(
+            PauseExplanation(
+                paused_at.astimezone(UTC),
+                resumed_at.astimezone(UTC),
+                effect,
+                left if effect is PauseEffect.MOVED else timedelta(0),
+                timedelta(0),
+                due,
+                moved,
+            )
+        )
+        due = moved
+    due_us = _to_us("deadline", due)
+
+    # The walk: working time from the start, cut by the pauses that moved the deadline, up to it.
+    finished = [
+        (_to_us("paused_at", step.started_at), _to_us("resumed_at", step.ended_at))
+        for step in steps
+        if step.ended_at is not None and step.effect is PauseEffect.MOVED
+    ]
+    held_spans = _merged(finished)
+    spans: Iterator[_UsSpan] = (
+        _open_spans(clock, start_us, None)
+        if isinstance(clock, BusinessCalendar)
+        else _elapsed_spans(tz, start_us)
+    )
+    pieces: list[tuple[int, int, bool]] = []
+    counting_from = due_us
+    if due_us > start_us:
+        for span in spans:
+            if span[0] >= due_us:
+                break
+            for piece_start, piece_end, is_paused in _cut((span[0], min(span[1], due_us)), held_spans):
+                pieces.append((piece_start, piece_end, is_paused))
+                if not is_paused:
+                    counting_from = min(counting_from, piece_start)
+            if span[1] >= due_us:
+                break
+
+    held_by_pause = []
+    for step in steps:
+        if step.ended_at is None or step.effect is not PauseEffect.MOVED:
+            held_by_pause.append(step)
+            continue
+        low, high = _to_us("paused_at", step.started_at), _to_us("resumed_at", step.ended_at)
+        held_us = sum(
+            max(0, min(end, high) - max(begin, low)) for begin, end, is_paused in pieces if is_paused
+        )
+        held_by_pause.append(
+            PauseExplanation(
+                step.started_at,
+                step.ended_at,
+                step.effect,
+                step.left_at_pause,
+                timedelta(microseconds=held_us),
+                step.due_before,
+                step.due_after,
+            )
+        )
+
+    # Day by day, in the clock's zone.
+    by_day: dict[date, list[PieceOfTime]] = {}
+    for piece_start, piece_end, is_paused in pieces:
+        day = _from_us(piece_start).astimezone(tz).date()
+        by_day.setdefault(day, []).append(PieceOfTime(_from_us(piece_start), _from_us(piece_end), is_paused))
+    notes_of = clock.date_notes if isinstance(clock, BusinessCalendar) else (day_notes or {})
+    days: list[DayExplanation] = []
+    total = timedelta(0)
+    if due_us > start_us:
+        first = _from_us(start_us).astimezone(tz).date()
+        last = _from_us(due_us - 1).astimezone(tz).date()
+        day = first
+        while day <= last:
+            day_pieces = tuple(by_day.get(day, ()))
+            notes = tuple(notes_of.get(day, ()))
+            counted = sum((piece.length for piece in day_pieces if not piece.is_paused), timedelta(0))
+            held = sum((piece.length for piece in day_pieces if piece.is_paused), timedelta(0))
+            if counted:
+                status = DayStatus.COUNTED
+            elif held:
+                status = DayStatus.PAUSED
+            elif isinstance(clock, BusinessCalendar) and not clock._hours_of_day(
+                day.toordinal() - _EPOCH_ORDINAL
+            ):
+                status = _closed_status(clock, day, notes)
+            else:
+                status = DayStatus.OUTSIDE_HOURS
+            total += counted
+            days.append(DayExplanation(day, day, 1, status, notes, day_pieces, counted, held, total))
+            day += timedelta(days=1)
+    if len(days) > FOLD_RUNS_AFTER:
+        days = _fold_runs(days)
+    days = _bounded(days)
+
+    counted_total = timedelta(microseconds=sum(end - begin for begin, end, paused in pieces if not paused))
+    held_total = timedelta(microseconds=sum(end - begin for begin, end, paused in pieces if paused))
+    return DeadlineExplanation(
+        start=_from_us(start_us),
+        counting_from=_from_us(counting_from),
+        target=target,
+        duration=duration,
+        is_business_time=is_business,
+        calendar_name=clock.name if isinstance(clock, BusinessCalendar) else "",
+        zone=tz,
+        weekly_hours=clock.weekly_hours if isinstance(clock, BusinessCalendar) else (),
+        business_day_length=clock.business_day_length if isinstance(clock, BusinessCalendar) else None,
+        days=tuple(days),
+        pauses=tuple(held_by_pause),
+        counted=counted_total,
+        held=held_total,
+        deadline=due,
+        is_exact=counted_total == duration,
+    )
