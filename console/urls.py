@@ -10,6 +10,7 @@ urlpatterns = [
     path("link-incident/", incident_views.queue_link, name="queue_link"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/deadlines/<str:clock>/", views.ticket_deadline, name="ticket_deadline"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
     path(
         "tickets/<str:number>/attachments/<int:attachment_id>/",

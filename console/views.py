@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from console.deadlines import present as present_deadline
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
 from helpdesk.lib import keyset
 from helpdesk.lib.access import Capability, can
@@ -33,6 +34,7 @@ from helpdesk.lib.roles import is_staff_member, roles_of
 from notifications.selectors import inbox_for
 from notifications.services import inbox_mark_read
 from reports import selectors as reports_selectors
+from sla import selectors as sla_selectors
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import (
@@ -271,6 +273,23 @@ def _render_ticket(
 @staff_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_ticket(request, number)
+
+
+@require_GET
+@staff_required
+def ticket_deadline(request: HtmxHttpRequest, number: str, clock: str) -> HttpResponse:
+    """How one of the ticket's deadlines was reached: the fragment the ticket page's "How was this
+    deadline reached?" loads when opened, or a page of its own without JavaScript. Whoever may not see
+    the ticket gets 404, as on the ticket page."""
+    if clock not in sla_selectors.EXPLAINED_CLOCKS:
+        raise Http404(_("No such clock."))
+    try:
+        ticket = selectors.ticket_get(viewer=signed_in_user(request), number=number, now=timezone.now())
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    explained = present_deadline(sla_selectors.deadline_explanation(ticket=ticket, which=clock))
+    template = "console/_deadline_explanation.html#explanation" if request.htmx else "console/deadline.html"
+    return render(request, template, {"ticket": ticket, "explained": explained})
 
 
 def _refusal(ticket: Ticket, viewer: User, action: Action) -> DomainError:

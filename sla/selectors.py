@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from helpdesk.lib.vocabulary import RUNNING_SLA_STATES, UNCLASSIFIED_AS, CustomerTier, SlaState, Stage
 from sla import clock
@@ -22,6 +23,7 @@ from sla.models import (
     CalendarDayKind,
     ClockKind,
     PublicHoliday,
+    SlaPause,
     SlaPolicy,
     StageTarget,
     WorkingHours,
@@ -31,19 +33,40 @@ if TYPE_CHECKING:
     from tickets.models import Ticket
 
 
+# The `holidays` package's categories as the explanation of a deadline names them (SPEC §6): "government"
+# is the cuti bersama the government declares beside the public holidays.
+_HOLIDAY_NOTE_KINDS = {
+    "public": clock.DateNoteKind.PUBLIC_HOLIDAY,
+    "government": clock.DateNoteKind.CUTI_BERSAMA,
+}
+
+
+def _national_holidays() -> dict[dt.date, clock.DateNote]:
+    """Every national public holiday and cuti bersama day with its name as stored (one query)."""
+    return {
+        day: clock.DateNote(_HOLIDAY_NOTE_KINDS.get(category, clock.DateNoteKind.PUBLIC_HOLIDAY), name)
+        for day, name, category in PublicHoliday.objects.values_list("date", "name", "category")
+    }
+
+
 def _build_calendar(calendar: BusinessCalendar) -> clock.BusinessCalendar:
     weekly: list[list[tuple[dt.time, dt.time]]] = [[] for _ in range(7)]
     for hours in WorkingHours.objects.filter(calendar=calendar).order_by("weekday", "start"):
         weekly[hours.weekday].append((hours.start, hours.end))
     closed: set[dt.date] = set()
+    notes: dict[dt.date, tuple[clock.DateNote, ...]] = {}
     if calendar.use_national_holidays:
-        closed.update(PublicHoliday.objects.values_list("date", flat=True))
+        for day, note in _national_holidays().items():
+            closed.add(day)
+            notes[day] = (note,)
     special: dict[dt.date, tuple[tuple[dt.time, dt.time], ...]] = {}
     for day in CalendarDay.objects.filter(calendar=calendar):
         if day.kind == CalendarDayKind.CLOSED:
             closed.add(day.date)
+            notes[day.date] = (*notes.get(day.date, ()), clock.DateNote(clock.DateNoteKind.CLOSURE, day.note))
         else:
             closed.discard(day.date)
+            notes[day.date] = (*notes.get(day.date, ()), clock.DateNote(clock.DateNoteKind.OPENING, day.note))
             if day.start is not None and day.end is not None:
                 special[day.date] = ((day.start, day.end),)
     return clock.BusinessCalendar(
@@ -52,6 +75,8 @@ def _build_calendar(calendar: BusinessCalendar) -> clock.BusinessCalendar:
         closed_dates=frozenset(closed),
         special_hours=special,
         business_day_length=dt.timedelta(minutes=calendar.business_day_minutes),
+        name=calendar.name,
+        date_notes=notes,
     )
 
 
@@ -66,9 +91,11 @@ def business_calendar_for_region(region_id: int | None) -> clock.BusinessCalenda
         if calendar is None:
             calendar = BusinessCalendar.objects.filter(is_default=True).first()
         if calendar is None:
+            national = _national_holidays()
             return clock.BusinessCalendar(
                 tz=zoneinfo.ZoneInfo(default_time_zone()),
-                closed_dates=frozenset(PublicHoliday.objects.values_list("date", flat=True)),
+                closed_dates=frozenset(national),
+                date_notes={day: (note,) for day, note in national.items()},
             )
         return _build_calendar(calendar)
 
@@ -324,3 +351,134 @@ def policy_warnings(
     if max(response, resolution) > LONGEST_SENSIBLE_TARGET_MINUTES:
         warnings.append(_("A target longer than 30 days is unusual; check the number and the unit."))
     return warnings
+
+
+# --- How a ticket's deadline was reached ------------------------------------------------------------------
+
+EXPLAINED_CLOCKS = ("response", "resolution", "stage")
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class ClockExplanation:
+    """One of a ticket's clocks (first response, resolution, the current stage's target) explained:
+    the deadline recomputed from the inputs the services use — the policy's or the stage's target, the
+    region's calendar with its holidays' names, the pauses — next to the deadline stored on the ticket.
+
+    `matches_stored` is False when they differ: the policy, the calendar or the holidays were changed
+    after the deadline was set (stored deadlines are not recomputed then). A stage deadline may also be
+    `is_capped`: stage 4 never ends after the resolution deadline (SPEC §5). A stage is timed from the
+    moment its history row was written, which may lie a fraction of a second after the moment the
+    transition used: deadlines within a second of each other are taken as the same."""
+
+    which: str
+    explanation: clock.DeadlineExplanation | None
+    stored_due: dt.datetime | None
+    matches_stored: bool
+    is_capped: bool
+    # The stage whose work the stage target times (e.g. "verified" while the ticket is received).
+    awaited_stage: str
+    # When the clock stopped (the first response, the fix) and how it ended (met or missed).
+    stopped_at: dt.datetime | None
+    outcome: str
+    time_zone: str
+
+
+def _stage_entered_at(ticket: Ticket) -> dt.datetime | None:
+    """When the ticket entered its current stage, as its history recorded it (one query: the first row
+    of the current stage after the last row of another)."""
+    rows = apps.get_model("tickets", "TicketHistory")._default_manager.filter(pgh_obj_id=ticket.pk)
+    before = rows.exclude(stage=ticket.stage).order_by("-pgh_id").values("pgh_id")[:1]
+    return (
+        rows.filter(stage=ticket.stage, pgh_id__gt=Coalesce(Subquery(before), Value(0)))
+        .order_by("pgh_id")
+        .values_list("pgh_created_at", flat=True)
+        .first()
+    )
+
+
+def deadline_explanation(*, ticket: Ticket, which: str) -> ClockExplanation:
+    """How the deadline of one of the ticket's clocks (`which`: response, resolution or stage) was
+    reached. The caller has checked that the viewer may see the ticket. A small constant number of
+    queries: the pauses, for the stage clock its history row, and the memoised configuration."""
+    if which not in EXPLAINED_CLOCKS:
+        raise ValueError(f"no clock {which!r}: expected one of {', '.join(EXPLAINED_CLOCKS)}")
+    region_id = ticket_region_id(ticket)
+    zone = zoneinfo.ZoneInfo(ticket.time_zone or default_time_zone())
+    stored = {
+        "response": ticket.first_response_due,
+        "resolution": ticket.resolution_due,
+        "stage": ticket.stage_due,
+    }[which]
+    stopped_at = {"response": ticket.first_responded_at, "resolution": ticket.resolved_at, "stage": None}[
+        which
+    ]
+    outcome = {"response": ticket.response_sla, "resolution": ticket.resolution_sla, "stage": ""}[which]
+    empty = ClockExplanation(which, None, stored, False, False, "", stopped_at, str(outcome), str(zone.key))
+    if stored is None:
+        return empty
+
+    awaited = ""
+    if which == "stage":
+        next_stage = NEXT_STAGE.get(Stage(ticket.stage))
+        timed = stage_target(next_stage, region_id) if next_stage else None
+        entered = _stage_entered_at(ticket)
+        if timed is None or entered is None or next_stage is None:
+            return empty
+        awaited, start = next_stage.value, entered
+    else:
+        targets = _policy_row_targets(ticket, region_id)
+        timed = targets.response if which == "response" else targets.resolution
+        start = ticket.reported_at
+
+    # The pauses the services applied to this clock (sla.services.sla_resumed): those that ended while
+    # it ran — before the first response, before the (latest) fix, during the stage.
+    pauses: list[tuple[dt.datetime, dt.datetime | None]] = []
+    stops = {"response": ticket.first_responded_at, "resolution": ticket.resolved_at, "stage": None}[which]
+    for started_at, ended_at in (
+        SlaPause.objects.filter(ticket=ticket)
+        .order_by("started_at", "id")
+        .values_list("started_at", "ended_at")
+    ):
+        if ended_at is None:
+            if stops is None:
+                pauses.append((started_at, None))
+        elif which == "stage":
+            if ended_at > start:
+                pauses.append((started_at, ended_at))
+        elif ended_at <= (stops or _NEVER):
+            pauses.append((started_at, ended_at))
+
+    notes = None
+    if isinstance(timed.clock, clock.TwentyFourSeven):
+        notes = business_calendar_for_region(region_id).date_notes
+    explanation = clock.explain_deadline(
+        start, timed.target, timed.clock, pauses=pauses, zone=zone, day_notes=notes
+    )
+    tolerance = dt.timedelta(seconds=1) if which == "stage" else dt.timedelta(0)
+    matches = abs(explanation.deadline - stored) <= tolerance
+    capped = (
+        which == "stage"
+        and not matches
+        and ticket.stage == Stage.DISPATCHED
+        and ticket.resolution_due is not None
+        and stored == ticket.resolution_due
+        and explanation.deadline > stored
+    )
+    return ClockExplanation(
+        which,
+        explanation,
+        stored,
+        matches or capped,
+        capped,
+        awaited,
+        stopped_at,
+        str(outcome),
+        str(zone.key),
+    )
+
+
+def _policy_row_targets(ticket: Ticket, region_id: int | None) -> PolicyTargets:
+    return policy_targets(
+        classification=ticket.classification, tier=ticket.customer.tier, region_id=region_id
+    )

@@ -34,3 +34,11 @@ def sla_badge(ticket: Any, clock: str = "resolution") -> dict[str, Any]:
         "risk_at": getattr(ticket, risk_field) if risk_field else None,
         "clock": clock,
     }
+
+
+@register.simple_tag
+def deadline_clocks() -> list[tuple[str, str]]:
+    """The clocks the ticket page explains ("How was this deadline reached?"), with their titles."""
+    from console.deadlines import CLOCK_TITLES
+
+    return [(which, str(title)) for which, title in CLOCK_TITLES.items()]
