@@ -117,6 +117,16 @@ def _day_label(entry: clock.DayExplanation) -> str:
     ) % {"first": first, "last": date_format(entry.last_day, "D j M Y"), "days": entry.days}
 
 
+# A skipped day whose notes already say why (the holiday's name with its kind) is only "skipped".
+_NAMED_SKIPS = {clock.DayStatus.PUBLIC_HOLIDAY, clock.DayStatus.CUTI_BERSAMA, clock.DayStatus.CLOSED}
+
+
+def _status(entry: clock.DayExplanation) -> str:
+    if entry.status in _NAMED_SKIPS and any(note.name for note in entry.notes):
+        return _("skipped")
+    return str(DAY_STATUS_LABELS[entry.status])
+
+
 def _note(note: clock.DateNote) -> str:
     label = str(NOTE_LABELS[note.kind])
     return f"{label}: {note.name}" if note.name else label
@@ -149,7 +159,7 @@ def _target(explanation: clock.DeadlineExplanation) -> str:
     if target.unit is clock.TargetUnit.BUSINESS_DAYS:
         text = ngettext("%(count)s business day", "%(count)s business days", amount) % {"count": amount}
         if explanation.is_business_time:
-            text += " " + _("(%(length)s of working time each: %(total)s)") % {
+            text += " " + _("(a business day is %(length)s of working time: %(total)s in all)") % {
                 "length": _duration(explanation.business_day_length or dt.timedelta(0)),
                 "total": _duration(explanation.duration),
             }
@@ -191,7 +201,7 @@ def present(explained: ClockExplanation) -> dict[str, Any]:
     days = [
         DayRow(
             date=_day_label(entry),
-            status=str(DAY_STATUS_LABELS[entry.status]),
+            status=_status(entry),
             kind=entry.status.value,
             notes=[_note(note) for note in entry.notes],
             spans=[
