@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -245,3 +246,60 @@ def test_the_explanation_in_indonesian(staff: Staff) -> None:
         "Rab 23 Des 2026",
     ):
         assert words in html, words
+
+
+def test_a_ticket_waiting_for_the_customer_shows_the_clock_stopped_with_what_was_left(staff: Staff) -> None:
+    ticket = jakarta_ticket(staff, wib(2026, 12, 22, 9, 0))  # due Wednesday 23rd 09:00
+    services.ticket_act(
+        ticket=ticket, actor=staff.agent, action="pause", data={}, now=wib(2026, 12, 22, 15, 0)
+    )
+    html = fragment(client_for(staff.supervisor), ticket, "resolution").content.decode()
+    pauses = text_of(re.search(r'data-testid="pauses">(.*?)</ul>', html, flags=re.S).group(1))
+    assert pauses == (
+        "Paused since 2026-12-22 15:00 WIB: the clock is stopped; 3 h were left when it began, and the"
+        " deadline moves on when the ticket is resumed."
+    )
+    assert "Deadline: 2026-12-23 09:00 WIB" in text_of(html)
+
+
+def test_a_stopped_clock_says_when_it_stopped_and_how_it_ended(staff: Staff) -> None:
+    ticket = jakarta_ticket(staff, wib(2026, 12, 22, 9, 0))  # first response due 11:00 (2 h, 24x7)
+    services.ticket_act(
+        ticket=ticket,
+        actor=staff.agent,
+        action="respond",
+        data={"body": "We are on it.", "channel": "phone"},
+        now=wib(2026, 12, 22, 10, 30),
+    )
+    html = fragment(client_for(staff.supervisor), ticket, "response").content.decode()
+    assert "First response at 2026-12-22 10:30 WIB: Met." in text_of(html)
+    assert "Deadline: 2026-12-22 11:00 WIB" in text_of(html)
+
+
+def test_a_long_elapsed_target_is_shown_in_runs_of_days() -> None:
+    from console.deadlines import present
+    from sla import clock
+    from sla.selectors import ClockExplanation
+
+    jakarta = zoneinfo.ZoneInfo("Asia/Jakarta")
+    start = wib(2026, 12, 23, 10, 0)
+    explanation = clock.explain_deadline(
+        start, clock.Target(60, clock.TargetUnit.BUSINESS_DAYS), clock.TwentyFourSeven(), zone=jakarta
+    )
+    shown = present(
+        ClockExplanation(
+            "resolution", explanation, explanation.deadline, True, False, "", None, "ok", "Asia/Jakarta"
+        )
+    )
+    assert shown["target"] == "60 business days (1440 h around the clock)"
+    assert [(day.date, day.spans, day.counted, day.total) for day in shown["days"]] == [
+        ("Wed 23 Dec 2026", [{"text": "10:00–24:00", "is_paused": False}], "14 h", "14 h"),
+        (
+            "Thu 24 Dec 2026 – Sat 20 Feb 2027 (59 days)",
+            [{"text": "00:00–24:00", "is_paused": False}],
+            "1416 h",
+            "1430 h",
+        ),
+        ("Sun 21 Feb 2027", [{"text": "00:00–10:00", "is_paused": False}], "10 h", "1440 h"),
+    ]
+    assert shown["deadline"].text == "2027-02-21 10:00 WIB"
