@@ -449,3 +449,29 @@ def test_the_inbox_notice_is_shown_in_the_readers_language(staff: Staff) -> None
     assert [item.subject for item in indonesian] == [render_notification(notice, language="id")[0]]
     assert english[0].subject != indonesian[0].subject
     assert ticket.number in english[0].subject
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_canned_replies_page_runs_the_same_queries_however_many(
+    staff: Staff, count: int, django_assert_num_queries: Any
+) -> None:
+    for index in range(count):
+        Macro.objects.create(
+            title=f"Reply {index:02d}",
+            body="Text",
+            language="id" if index % 2 else "en",
+            is_active=bool(index % 3),
+            changed_by=staff.supervisor,
+            changed_at="2026-01-01T00:00:00Z",
+        )
+    client = client_for(staff.supervisor)
+    client.get("/console/macros/")
+    # session, user, roles, unread count (navigation), the canned replies with who changed them
+    with django_assert_num_queries(5):
+        response = client.get("/console/macros/")
+    listed = response.context["macros"]
+    assert len(listed) == count
+    assert [macro.is_active for macro in listed] == sorted(
+        (macro.is_active for macro in listed), reverse=True
+    )
+    assert response.content.decode().count("<tr data-macro=") == count
