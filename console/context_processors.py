@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from helpdesk.lib.access import CAPABILITIES, Capability
 from helpdesk.lib.roles import Role, roles_of
 from helpdesk.lib.vocabulary import SlaState
 from notifications.selectors import inbox_unread_count
@@ -33,6 +34,7 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     # Every staff member reads the incidents (and links complaints to them); who may declare, update and
     # resolve one is the incident page's to say (tickets.selectors.can_manage_incidents).
     ("console:incidents", gettext_lazy("Incidents"), None),
+    ("console:macros", gettext_lazy("Canned replies"), CAPABILITIES[Capability.MANAGE_MACROS]),
     ("console:inbox", gettext_lazy("Inbox"), None),
 ]
 

@@ -14,10 +14,13 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib.errors import InvalidInput
 from helpdesk.lib.humane import HumaneErrorsMixin
+from notifications.services import customer_language
 from tickets.models import (
     CLOSE_REASONS_BY_STAGE,
     Action,
@@ -27,6 +30,7 @@ from tickets.models import (
     CloseReason,
     Customer,
     CustomerTier,
+    MacroLanguage,
     Region,
     Service,
     Stage,
@@ -313,6 +317,11 @@ class ResolveForm(ActionForm):
     temporary_fix = _text(_("Temporary fix"), required=False, max_length=10_000)
     permanent_fix = _text(_("Permanent fix"), required=False, max_length=10_000)
     summary = _text(_("Summary for the record (optional)"), required=False, max_length=4000)
+    customer_message = _text(
+        _("Message to the customer (sent on their channel, shown on their tracking page)"),
+        max_length=MESSAGE_MAX,
+        rows=4,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -321,6 +330,12 @@ class ResolveForm(ActionForm):
             *self.choices.recent_rcas,
         ]
         self.choice_field("category").choices = [("", "—"), *self.choices.rca_categories]
+        # Prefilled in the customer's language; static/js/console.js adds the fix or the summary as it is
+        # typed, until the agent edits the message themselves.
+        greeting = resolution_greeting(self.ticket)
+        message = self.fields["customer_message"]
+        message.initial = greeting
+        message.widget.attrs["data-resolution-greeting"] = greeting
 
     def data_for_service(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -328,7 +343,16 @@ class ResolveForm(ActionForm):
             rca: Any = data["existing_rca"]
         else:
             rca = {name: data[name] for name in (*RCA_TEXT_FIELDS, "category")}
-        return {"rca": rca, "summary": data["summary"]}
+        return {"rca": rca, "summary": data["summary"], "customer_message": data["customer_message"]}
+
+
+def resolution_greeting(ticket: Ticket) -> str:
+    """The opening of the resolution message, in the language the customer reads."""
+    with translation.override(customer_language(ticket)):
+        return gettext("Hello %(name)s, the problem reported in ticket %(number)s has been fixed.") % {
+            "name": ticket.customer.name,
+            "number": ticket.number,
+        }
 
 
 class ConfirmForm(ActionForm):
@@ -485,3 +509,20 @@ def action_forms(
         else ACTION_FORMS[action](ticket=ticket, choices=choices)
         for action in actions
     ]
+
+
+class MacroForm(BootstrapForm):
+    """A canned reply as supervisors write it (tickets.services.macro_save checks it again)."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Placeholders filled in on each ticket: {customer_name}, {ticket_number}, {agent_name}."),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=MacroLanguage.choices)
+    is_active = forms.BooleanField(label=_("Active (offered in the reply box)"), required=False, initial=True)

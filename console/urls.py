@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import incident_views, views
+from console import incident_views, macro_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/deadlines/<str:clock>/", views.ticket_deadline, name="ticket_deadline"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
+    path("tickets/<str:number>/confirm-close/", views.ticket_confirm_close, name="ticket_confirm_close"),
     path(
         "tickets/<str:number>/attachments/<int:attachment_id>/",
         views.ticket_attachment,
@@ -28,6 +29,10 @@ urlpatterns = [
         name="incident_restoration",
     ),
     path("incidents/<int:incident_id>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
+    path("macros/", macro_views.macro_list, name="macros"),
+    path("macros/new/", macro_views.macro_edit, name="macro_new"),
+    path("macros/<int:macro_id>/", macro_views.macro_edit, name="macro_edit"),
+    path("macros/<int:macro_id>/active/", macro_views.macro_active, name="macro_active"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),

@@ -19,20 +19,27 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console.deadlines import present as present_deadline
-from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
+from console.forms import (
+    ACTION_FORMS,
+    ActionChoices,
+    ActionForm,
+    ComplaintForm,
+    ConfirmForm,
+    action_forms,
+)
 from helpdesk.lib import keyset
 from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, download_response, signed_in_user
 from helpdesk.lib.roles import is_staff_member, roles_of
 from notifications.selectors import inbox_for
-from notifications.services import inbox_mark_read
+from notifications.services import customer_language, inbox_mark_read
 from reports import selectors as reports_selectors
 from sla import selectors as sla_selectors
 from tickets import selectors, services
@@ -257,10 +264,23 @@ def _render_ticket(
         raise Http404(str(exc)) from exc
     allowed = _allowed(ticket, viewer)
     forms = action_forms(allowed, ticket=ticket, choices=_action_choices(ticket, allowed, now), bound=bound)
+    macros = (
+        selectors.macros_for_ticket(ticket=ticket, agent=viewer, language=customer_language(ticket))
+        if Action.RESPOND in allowed
+        else []
+    )
     context = {
         "ticket": ticket,
         "timeline": timeline,
+        # Conversation first (replies, the customer's messages, internal notes); the field-by-field
+        # history folded below it.
+        "conversation": [entry for entry in timeline if entry.is_message],
+        "history": [entry for entry in timeline if not entry.is_message],
         "attachments": attachments,
+        "panel": selectors.customer_panel(viewer=viewer, ticket=ticket),
+        "macros": macros,
+        "can_read_rca": can(viewer, Capability.READ_CAPA),
+        "can_confirm_and_close": services.confirm_and_close_refusal(ticket=ticket, actor=viewer) is None,
         "conversation_forms": [form for form in forms if form.action in CONVERSATION],
         "action_forms": [form for form in forms if form.action not in CONVERSATION],
         "error_action": bound.action.value if bound is not None else "",
@@ -369,6 +389,47 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     return redirect("console:ticket", number=ticket.number)
 
 
+@require_POST
+@staff_required
+def ticket_confirm_close(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer confirmed the fix (on the phone): record the confirmation, with the rating they gave,
+    and close the ticket as confirmed in one step. Refused — and nothing changed — unless both the
+    confirmation and the close are allowed to this viewer now."""
+    now = timezone.now()
+    viewer = signed_in_user(request)
+    try:
+        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    refusal = services.confirm_and_close_refusal(ticket=ticket, actor=viewer)
+    if refusal is not None:
+        return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
+    post = _posted(request)
+    form = ConfirmForm(post if post is not None else QueryDict(), ticket=ticket, choices=ActionChoices())
+    if post is None or not form.is_valid():
+        if post is None:
+            form.add_error(None, _("The text is too long for the server to accept."))
+        message = _("Nothing was changed: please correct the fields marked below.")
+        return _render_ticket(request, number, bound=form, error_message=message, status=400)
+    try:
+        services.ticket_confirm_and_close(ticket=ticket, actor=viewer, data=form.data_for_service(), now=now)
+    except DomainError as exc:
+        status = exc.status_code if exc.status_code in (403, 409) else 400
+        return _render_ticket(
+            request,
+            number,
+            bound=form,
+            error_message=_("Nothing was changed: %(why)s") % {"why": exc.message},
+            status=status,
+        )
+    messages.success(
+        request,
+        _("Ticket %(number)s: the customer's confirmation is recorded and the ticket is closed.")
+        % {"number": ticket.number},
+    )
+    return redirect("console:ticket", number=ticket.number)
+
+
 # --- Logging a complaint ----------------------------------------------------------------------------------
 
 
@@ -459,7 +520,9 @@ INBOX_LIMIT = 100
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
 
-    items = inbox_for(user=signed_in_user(request), limit=INBOX_LIMIT)
+    # Rendered in the language of the page (a notice owed in Indonesian reads in English on the English
+    # console): the notification stores its template and context, not its words.
+    items = inbox_for(user=signed_in_user(request), limit=INBOX_LIMIT, language=translation.get_language())
     return render(
         request,
         "console/inbox.html",

@@ -20,11 +20,12 @@ from notifications.models import Notification
 MOMENTS = ("due", "respond_by", "confirm_by", "closes_at", "expected_at", "posted_at")
 
 
-def render_notification(notification: Notification) -> tuple[str, str]:
-    """Subject and plain-text body of a notification."""
+def render_notification(notification: Notification, *, language: str | None = None) -> tuple[str, str]:
+    """Subject and plain-text body of a notification, in `language` when given (the inbox: the reader's
+    language as they read it), else the recipient's language recorded when it was owed (emails)."""
     context: dict[str, Any] = {**notification.context, "notification": notification}
     tz = zone(notification.time_zone)
-    with translation.override(notification.language or "id"):
+    with translation.override(language or notification.language or "id"):
         if context.get("reason") in EscalationReason.values:
             context["reason"] = str(EscalationReason(context["reason"]).label)
         if "target" in context:

@@ -18,8 +18,9 @@ class InboxItem:
     body: str
 
 
-def inbox_for(*, user: AbstractBaseUser, limit: int = 100) -> list[InboxItem]:
-    """The person's in-app notifications, unread first, newest first, rendered in their language."""
+def inbox_for(*, user: AbstractBaseUser, limit: int = 100, language: str | None = None) -> list[InboxItem]:
+    """The person's in-app notifications, unread first, newest first, rendered when read: in `language`
+    (the language of the page they read them on), else the one recorded when each was owed."""
     rows = (
         Notification.objects.filter(recipient_id=user.pk, channel=NotificationChannel.INBOX)
         .select_related("ticket")
@@ -28,7 +29,7 @@ def inbox_for(*, user: AbstractBaseUser, limit: int = 100) -> list[InboxItem]:
     )
     items = []
     for row in rows:
-        subject, body = render_notification(row)
+        subject, body = render_notification(row, language=language)
         items.append(InboxItem(notification=row, subject=subject, body=body))
     return items
 

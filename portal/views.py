@@ -42,6 +42,7 @@ from tickets.models import (
     CloseReason,
     Incident,
     MessageKind,
+    MessagePurpose,
     Region,
     ServiceKind,
     Stage,
@@ -210,11 +211,17 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         {
             "heading": MESSAGE_HEADINGS.get(MessageKind(message.kind), ""),
             "kind": message.kind,
-            "body": message.body,
+            # A system message in the customer's language (the page's), else the words as written.
+            "body": message.text,
             "at": message.created_at,
+            "purpose": message.purpose,
         }
         for message in ticket.public_messages  # type: ignore[attr-defined]
     ]
+    # The latest message the desk sent when it resolved the complaint, shown on its own.
+    resolution = next(
+        (item for item in reversed(timeline) if item["purpose"] == MessagePurpose.RESOLUTION), None
+    )
     rating = getattr(ticket, "rating", None) if ticket.stage in (Stage.CONFIRMED, Stage.CLOSED) else None
     return {
         "incident": _ticket_incident(ticket),
@@ -226,6 +233,7 @@ def _status_context(ticket: Ticket) -> dict[str, Any]:
         "zone": zone,
         "zone_name": INDONESIAN_ZONES.get(zone, zone),
         "timeline": timeline,
+        "resolution": resolution,
         "attachments": getattr(ticket, "public_attachments", []),
         "close_reason_label": CloseReason(ticket.close_reason).label if ticket.close_reason else "",
         "can_confirm": services.stage_refusal(ticket, Action.CONFIRM) is None,

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from tickets import selectors
 from tickets.models import (
@@ -11,6 +12,7 @@ from tickets.models import (
     InboundEmail,
     Incident,
     IncidentUpdate,
+    Macro,
     Region,
     Service,
     Team,
@@ -195,4 +197,24 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
         if not change:
             obj.declared_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Canned replies, as on the console's page (console:macros): deactivated, never deleted."""
+
+    list_display = ["title", "category", "language", "is_active", "changed_by", "changed_at"]
+    list_filter = ["is_active", "language", "category"]
+    search_fields = ["title", "body"]
+    list_select_related = ["changed_by"]
+    readonly_fields = ["changed_by", "changed_at", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Macro, form: Any, change: bool) -> None:
+        # Who changed it and when, as the console's service records them.
+        obj.changed_by = request.user  # type: ignore[assignment]
+        obj.changed_at = timezone.now()
         super().save_model(request, obj, form, change)

@@ -735,6 +735,8 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["stage", "reported_at"], name="ticket_stage_reported"),
+            # The ticket page's panel of the customer's other tickets, newest first, five at a time.
+            models.Index(fields=["customer", "-reported_at"], name="ticket_customer_recent"),
             models.Index(fields=["team", "stage"], name="ticket_team_stage"),
             models.Index(fields=["assignee", "stage"], name="ticket_assignee_stage"),
             # Partial: a non-HOT update writes an entry only into the indexes whose condition the row meets.
@@ -914,6 +916,16 @@ class MessageKind(models.TextChoices):
     CONTACT = "contact", _("Logged contact")
 
 
+class MessagePurpose(models.TextChoices):
+    """What a message is for, beyond its kind. A system message (the acknowledgement) is rendered from
+    its purpose and `params` in the reader's language when shown (tickets.messages); the resolution
+    message is the agent's own text, marked so the portal can show it as "How we resolved it"."""
+
+    NONE = "", _("Ordinary message")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Automatic acknowledgement")
+    RESOLUTION = "resolution", _("How we resolved it")
+
+
 PUBLIC_MESSAGE_KINDS = (
     MessageKind.REPLY,
     MessageKind.CUSTOMER,
@@ -936,6 +948,19 @@ class TicketMessage(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True, default="")
     body = models.TextField(_("text"))
+    # db_default: rows written before these columns existed, and by set-based SQL, are ordinary messages
+    # shown with their stored text.
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=24,
+        choices=MessagePurpose.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    params = models.JSONField(
+        _("parameters"), default=dict, blank=True, db_default=models.Value({}, models.JSONField())
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -949,6 +974,13 @@ class TicketMessage(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind in PUBLIC_MESSAGE_KINDS
+
+    @property
+    def text(self) -> str:
+        """The message as the reader sees it: a system message in the active language, else as stored."""
+        from tickets.messages import message_text
+
+        return message_text(self)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -982,3 +1014,47 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class MacroLanguage(models.TextChoices):
+    INDONESIAN = "id", _("Indonesian")
+    ENGLISH = "en", _("English")
+
+
+class Macro(models.Model):
+    """A canned reply: a text agents insert into a reply to the customer, offered for one category of
+    complaint (or every category) in one language. Kept by supervisors; deactivated, never deleted, so
+    that who wrote what stays on record. Placeholders ({customer_name}, {ticket_number}, {agent_name}) are
+    filled in when the text is offered on a ticket (tickets.selectors.macros_for_ticket)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=4000)
+    # Blank: offered for every category.
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, blank=True, default=""
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=MacroLanguage.choices, default=MacroLanguage.INDONESIAN
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        indexes = [
+            models.Index(fields=["language", "category"], name="macro_active", condition=Q(is_active=True))
+        ]
+
+    def __str__(self) -> str:
+        return self.title

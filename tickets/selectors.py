@@ -32,6 +32,7 @@ from tickets.models import (
     Customer,
     Incident,
     IncidentUpdate,
+    Macro,
     Service,
     Team,
     Ticket,
@@ -351,6 +352,9 @@ class HistoryChange:
     label: str
     before: str
     after: str
+    # The ids behind a reference's before and after (the RCA's, which the page links to).
+    before_id: Any = None
+    after_id: Any = None
 
 
 @dataclass(frozen=True)
@@ -473,6 +477,8 @@ def ticket_page(
                     label=str(_FIELD_LABELS.get(name) or own_field(Ticket, name).verbose_name),
                     before=_history_value(name, change["before"], names),
                     after=_history_value(name, change["after"], names),
+                    before_id=change["before"] if name in _FOREIGN_KEYS else None,
+                    after_id=change["after"] if name in _FOREIGN_KEYS else None,
                 )
                 for name, change in entry.changes.items()
                 if name not in _QUIET_FIELDS
@@ -750,3 +756,81 @@ def incident_for_complaint(*, region_id: int | None, service_kind: str) -> int |
 def first_line_team() -> Team | None:
     """The team that holds a new complaint (SPEC §5 stage 1: Customer Care), from memory."""
     return memoised(("first-line-team",), lambda: Team.objects.filter(name=FIRST_LINE_TEAM).first())
+
+
+# The ticket page's panel: how many of the customer's other tickets and services it lists.
+CUSTOMER_PANEL_TICKETS = 5
+CUSTOMER_PANEL_SERVICES = 10
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """The ticket page's side panel: the customer's other tickets the viewer may see (newest first, at most
+    CUSTOMER_PANEL_TICKETS) and the state of the customer's services (at most CUSTOMER_PANEL_SERVICES)."""
+
+    tickets: list[Ticket]
+    services: list[Service]
+
+
+def customer_panel(*, viewer: AbstractBaseUser, ticket: Ticket) -> CustomerPanel:
+    """Two bounded reads served by indexes (ticket_customer_recent; the services' customer index), never
+    a count: the customer of a large account may hold thousands of tickets."""
+    others = list(
+        visible_tickets(viewer=viewer)
+        .filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .only("id", "number", "stage", "category", "reported_at", "customer_id")
+        .order_by("-reported_at", "-id")[:CUSTOMER_PANEL_TICKETS]
+    )
+    services = list(
+        visible_services(viewer=viewer)
+        .filter(customer_id=ticket.customer_id)
+        .select_related("region")
+        .order_by("reference", "id")[:CUSTOMER_PANEL_SERVICES]
+    )
+    return CustomerPanel(tickets=others, services=services)
+
+
+@dataclass(frozen=True)
+class OfferedMacro:
+    """A canned reply as the reply box offers it: its placeholders already filled for this ticket."""
+
+    id: int
+    title: str
+    text: str
+
+
+# The picker offers at most this many (the most a supervisor would keep for one category and language).
+MACROS_OFFERED = 100
+
+
+def macros_for_ticket(*, ticket: Ticket, agent: AbstractBaseUser, language: str) -> list[OfferedMacro]:
+    """The active canned replies for the ticket's category (and those for every category) in `language`
+    (the customer's), with {customer_name}, {ticket_number} and {agent_name} filled in. One query."""
+    from tickets.macros import fill_placeholders
+
+    values = {
+        "customer_name": ticket.customer.name,
+        "ticket_number": ticket.number,
+        "agent_name": _person(agent),
+    }
+    rows = Macro.objects.filter(
+        is_active=True, language=language, category__in=[ticket.category, ""]
+    ).order_by("title", "id")[:MACROS_OFFERED]
+    return [
+        OfferedMacro(id=row.pk, title=row.title, text=fill_placeholders(row.body, values)) for row in rows
+    ]
+
+
+def macro_list() -> QuerySet[Macro]:
+    """Every canned reply for the supervisors' page, active first, with who last changed it."""
+    return Macro.objects.select_related("changed_by").order_by(
+        "-is_active", "language", "category", "title", "id"
+    )
+
+
+def macro_get(*, macro_id: int) -> Macro:
+    macro = Macro.objects.filter(pk=macro_id).first()
+    if macro is None:
+        raise NotFound(_("No such canned reply."))
+    return macro

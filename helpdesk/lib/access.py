@@ -46,6 +46,7 @@ class Capability(StrEnum):
     READ_REPORTS = "read_reports"  # the dashboard, the monthly recap, the surveys' results
     READ_CAPA = "read_capa"  # RCAs and CAPA reports
     WRITE_CAPA = "write_capa"
+    MANAGE_MACROS = "manage_macros"  # the canned replies offered in the reply box (console "macros")
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -54,6 +55,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.WRITE_CUSTOMERS: frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}),
     Capability.READ_REPORTS: frozenset({Role.MANAGER, Role.DIRECTOR, Role.ANALYST, Role.SUPERVISOR}),
     Capability.WRITE_CAPA: frozenset({Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER}),
+    # Supervisors keep the floor's canned replies; agents use them.
+    Capability.MANAGE_MACROS: frozenset({Role.SUPERVISOR}),
     Capability.READ_CAPA: frozenset(
         {Role.TECHNICIAN, Role.ANALYST, Role.SUPERVISOR, Role.MANAGER, Role.DIRECTOR}
     ),

@@ -94,7 +94,7 @@ def test_a_phone_complaint_is_logged_with_the_lookup_and_taken_from_received_to_
     supervisor.click("#action-dispatch button[type=submit]")
     expect(supervisor.locator("[data-testid=stage]")).to_have_text("Dispatched")
     expect(supervisor.locator("[data-testid=team]")).to_have_text("Network Operation")
-    expect(supervisor.locator("[data-testid=timeline]")).to_contain_text(
+    expect(supervisor.locator("[data-testid=history]")).to_contain_text(
         "Team: Customer Care → Network Operation"
     )
     ticket.refresh_from_db()

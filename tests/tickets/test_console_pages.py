@@ -437,12 +437,13 @@ def test_the_ticket_page_shows_the_record_and_a_merged_timeline(staff: Staff) ->
     ):
         assert text in html, text
     assert html.count('class="badge sla-badge') == 3  # response, resolution, stage
-    timeline = html[html.index('data-testid="timeline"') :]
-    assert timeline.index("Complaint recorded") < timeline.index("Verify") < timeline.index("Dispatch")
-    assert "Stage: Verified → Dispatched" in timeline
-    assert "Team: Customer Care → Network Operation" in timeline
-    assert "We are on it." in timeline
-    note = timeline[timeline.index('data-kind="note"') :]
+    history = html[html.index('data-testid="history"') :]
+    assert history.index("Complaint recorded") < history.index("Verify") < history.index("Dispatch")
+    assert "Stage: Verified → Dispatched" in history
+    assert "Team: Customer Care → Network Operation" in history
+    conversation = html[html.index('data-testid="conversation"') : html.index('data-testid="history"')]
+    assert "We are on it." in conversation
+    note = conversation[conversation.index('data-kind="note"') :]
     assert note.index("Internal note — not shown to the customer") < note.index("Checking the OLT.")
     assert 'class="ticket-description' in html
     assert 'id="action-respond" open' in html
@@ -469,8 +470,10 @@ def test_the_ticket_page_runs_the_same_queries_however_many_messages(
 
 # session, user, roles, ticket, history, users named in it, messages, their attachments, the ticket's
 # attachments, the viewer's teams (team-only actions), teams and assignable people with their teams (assign
-# form), open incidents (link form), unread, the replies' deliveries (channel and status, issue 19)
-TICKET_QUERIES = 16
+# form), open incidents (link form), unread, the replies' deliveries (channel and status, issue 19), the
+# canned replies offered in the reply box, and the side panel's two reads: the customer's other tickets
+# and their services
+TICKET_QUERIES = 19
 
 
 def test_every_action_posts_through_its_form_and_writes_history(staff: Staff) -> None:
@@ -523,12 +526,18 @@ def test_every_action_posts_through_its_form_and_writes_history(staff: Staff) ->
         "Network Operation",
         staff.technician.pk,
     )
-    current = posts(technician, "resolve", {**RCA, "summary": "Spliced."})
+    current = posts(
+        technician,
+        "resolve",
+        {**RCA, "summary": "Spliced.", "customer_message": "Fixed: the fibre is spliced."},
+    )
     assert current.stage == "resolved"
     assert current.rca.problem_statement == RCA["problem_statement"]
     current = posts(agent, "reject", {"reason": "Still slow in the evening."})
     assert (current.stage, current.rejection_count) == ("dispatched", 1)
-    current = posts(technician, "resolve", {"existing_rca": current.rca_id})
+    current = posts(
+        technician, "resolve", {"existing_rca": current.rca_id, "customer_message": "Fixed again."}
+    )
     assert current.stage == "resolved"
     assert RootCauseAnalysis.objects.count() == 1
     current = posts(agent, "confirm", {"csat": "4", "nps": "9", "comment": "Thanks"})
@@ -596,7 +605,12 @@ def test_a_domain_refusal_from_the_service_changes_nothing(staff: Staff) -> None
 def test_an_incomplete_rca_shows_field_errors_and_changes_nothing(staff: Staff) -> None:
     ticket = ticket_in(Stage.DISPATCHED, staff)
     before_row, before_history = row(ticket), history_count(ticket)
-    response = act(client_for(staff.technician), ticket, "resolve", {"problem_statement": "Cut fibre"})
+    response = act(
+        client_for(staff.technician),
+        ticket,
+        "resolve",
+        {"problem_statement": "Cut fibre", "customer_message": "Fixed."},
+    )
     assert response.status_code == 400
     form = response.context["action_forms"][
         [f.action for f in response.context["action_forms"]].index("resolve")
@@ -894,7 +908,7 @@ def test_a_digest_in_the_inbox_lists_its_tickets_and_links_to_the_escalation_que
     digest = Notification.objects.get(recipient=staff.supervisor, channel="inbox")
     assert digest.template == "escalation_digest"
     html = client_for(staff.supervisor).get("/console/inbox/").content.decode()
-    assert escape(render_notification(digest)[0]) in html
+    assert escape(render_notification(digest, language="en")[0]) in html  # the page's language
     for ticket in held:
         assert f"- {ticket.number}" in html
     assert 'href="/escalations/?level=1"' in html
@@ -916,7 +930,8 @@ def test_the_inbox_lists_notifications_unread_first_and_marks_them_read(staff: S
     # The navigation marks the inbox, and only the inbox, as the current page.
     assert re.findall(r'href="(/[^"]*)"\s+aria-current="page"', html) == ["/console/inbox/"]
     assert f'href="/console/tickets/{first.number}/"' in html
-    assert escape(render_notification(newer)[0]) in html  # rendered in the recipient's language
+    # Rendered when read, in the reader's language (the page's), not the one recorded when it was owed.
+    assert escape(render_notification(newer, language="en")[0]) in html
 
     assert client.post(f"/console/inbox/{newer.pk}/read/").status_code == 302
     newer.refresh_from_db()

@@ -8,8 +8,10 @@ from tickets.services.actions import (
     ActionResult,
     action_permitted,
     allowed_actions,
+    confirm_and_close_refusal,
     stage_refusal,
     ticket_act,
+    ticket_confirm_and_close,
 )
 from tickets.services.actors import Via, history_context
 from tickets.services.attachments import attachment_add
@@ -21,6 +23,7 @@ from tickets.services.intake import (
     ticket_file_from_portal,
     ticket_log,
 )
+from tickets.services.macros import macro_save, macro_set_active
 
 __all__ = [
     "ACTION_NAMES",
@@ -31,12 +34,16 @@ __all__ = [
     "action_permitted",
     "allowed_actions",
     "attachment_add",
+    "confirm_and_close_refusal",
     "customer_create",
     "customer_find_or_create",
     "history_context",
+    "macro_save",
+    "macro_set_active",
     "service_create",
     "stage_refusal",
     "ticket_act",
+    "ticket_confirm_and_close",
     "ticket_create",
     "ticket_customer_message",
     "ticket_file_from_portal",

@@ -40,6 +40,7 @@ from tickets.models import (
     CloseReason,
     Incident,
     MessageKind,
+    MessagePurpose,
     ServiceStatus,
     Stage,
     Team,
@@ -158,18 +159,25 @@ class _Change:
         self.after_save: list[Callable[[Ticket], None]] = []
 
 
-def _do_respond(
-    ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change
-) -> None:
-    body = clean_text(data.get("body"), field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
-    channel = clean_choice(data.get("channel") or "", Channel, field="channel", required=False)
+def _reply(
+    ticket: Ticket,
+    actor: Any,
+    *,
+    body: str,
+    channel: str,
+    now: dt.datetime,
+    change: _Change,
+    purpose: str = "",
+) -> TicketMessage:
+    """The one reply path: a public reply (or a logged call or visit) and, for a written reply, the
+    message owed to the customer on their channel through the outbox."""
     # A call or visit logged by a person counts as contact; a written reply goes to the customer on the
     # channel asked for, else theirs (notifications.services.customer_channel), which the message records.
     kind = MessageKind.CONTACT if channel in (Channel.PHONE, Channel.WALK_IN) else MessageKind.REPLY
     if kind == MessageKind.REPLY:
         channel = notifications.customer_channel(ticket, channel) or channel
-    change.message = TicketMessage.objects.create(
-        ticket=ticket, kind=kind, author=actor, channel=channel, body=body
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=kind, author=actor, channel=channel, body=body, purpose=purpose
     )
     change.fields += sla.sla_first_response(ticket, at=now)
     if kind == MessageKind.REPLY:
@@ -177,9 +185,18 @@ def _do_respond(
             ticket=ticket,
             template="ticket_reply",
             context={"number": ticket.number, "body": body},
-            dedupe_key=f"message:{change.message.pk}",
+            dedupe_key=f"message:{message.pk}",
             channel=channel,
         )
+    return message
+
+
+def _do_respond(
+    ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change
+) -> None:
+    body = clean_text(data.get("body"), field="body", max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"])
+    channel = clean_choice(data.get("channel") or "", Channel, field="channel", required=False)
+    change.message = _reply(ticket, actor, body=body, channel=channel, now=now, change=change)
 
 
 def _do_note(ticket: Ticket, actor: Any, data: Mapping[str, Any], now: dt.datetime, change: _Change) -> None:
@@ -288,8 +305,17 @@ def _do_resolve(
     # SPEC §8: every resolved complaint has a Root Cause Analysis — a new one or an existing one
     # (one RCA can cover many tickets of the same incident). Reports owns the records (STYLE: the
     # resolve action may call its services).
-    rca = rca_services.rca_for_resolution(author=actor, ref=data.get("rca"))
     summary = clean_text(data.get("summary"), field="summary", max_length=4000, required=False)
+    # What the customer is told (the console prefills it from the fix and the summary): a public reply
+    # through the reply path, shown on the portal as "How we resolved it". Checked before the RCA is
+    # written, so a bad text leaves no RCA behind.
+    customer_message = clean_text(
+        data.get("customer_message"),
+        field="customer_message",
+        max_length=settings.HELPDESK["MESSAGE_MAX_LENGTH"],
+        required=False,
+    )
+    rca = rca_services.rca_for_resolution(author=actor, ref=data.get("rca"))
     ticket.rca = rca
     change.fields.append("rca")
     change.fields += sla.sla_resolved(ticket, at=now)
@@ -297,6 +323,17 @@ def _do_resolve(
         change.message = TicketMessage.objects.create(
             ticket=ticket, kind=MessageKind.NOTE, author=actor, body=summary
         )
+    if customer_message:
+        reply = _reply(
+            ticket,
+            actor,
+            body=customer_message,
+            channel="",
+            now=now,
+            change=change,
+            purpose=MessagePurpose.RESOLUTION,
+        )
+        change.message = change.message or reply
 
 
 def _do_confirm(
@@ -557,3 +594,51 @@ def ticket_act(
             )
     log.info("ticket_action", number=locked.number, action=chosen.value, via=via, stage=locked.stage)
     return ActionResult(ticket=locked, message=change.message, escalation_id=change.escalation_id)
+
+
+def confirm_and_close_refusal(
+    *, ticket: Ticket, actor: AbstractBaseUser | None, via: str = Via.STAFF
+) -> Forbidden | NotAllowedNow | None:
+    """None if the actor may record the customer's confirmation and close the ticket as confirmed now,
+    else the refusal of the first step that is not allowed (the same words as the two separate actions)."""
+    for action in (Action.CONFIRM, Action.CLOSE):
+        reason = action_permitted(ticket=ticket, actor=actor, action=action, via=via)
+        if reason:
+            return Forbidden(reason)
+    reason = stage_refusal(ticket, Action.CONFIRM)
+    if reason:
+        return NotAllowedNow(reason)
+    if Stage.CONFIRMED not in ACTIONS[Action.CLOSE].sources:  # the table decides, not this function
+        return NotAllowedNow(_("A confirmed ticket cannot be closed."))
+    return None
+
+
+def ticket_confirm_and_close(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser | None,
+    data: Mapping[str, Any] | None = None,
+    via: str = Via.STAFF,
+    now: dt.datetime | None = None,
+) -> ActionResult:
+    """The customer confirmed the fix (on the phone, at the counter) and the ticket is closed at once as
+    "confirmed": the two actions of the flow table, each through `ticket_act` (each with its own history
+    row and side effects), in one transaction. Both are checked under the row lock before either is taken,
+    so a refused pair changes nothing and owes nothing. `data` is the confirmation's (the rating)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        refusal = confirm_and_close_refusal(ticket=locked, actor=actor, via=via)
+        if refusal is not None:
+            raise refusal
+        ticket_act(ticket=locked, actor=actor, action=Action.CONFIRM, data=data or {}, via=via, now=now)
+        result = ticket_act(
+            ticket=locked,
+            actor=actor,
+            action=Action.CLOSE,
+            data={"reason": CloseReason.CONFIRMED},
+            via=via,
+            now=now,
+        )
+    log.info("ticket_confirmed_and_closed", number=result.ticket.number, via=via)
+    return result

@@ -38,6 +38,7 @@ from tickets.models import (
     Classification,
     Customer,
     MessageKind,
+    MessagePurpose,
     Service,
     Stage,
     Ticket,
@@ -178,8 +179,12 @@ def ticket_create(
             ticket=ticket,
             kind=MessageKind.ACKNOWLEDGEMENT,
             channel=channel,
+            # The stored text is the record as sent; each reader sees it rendered again in their own
+            # language from the purpose and parameters (tickets.messages).
             body=_("We have received your complaint. Your ticket number is %(number)s.")
             % {"number": ticket.number},
+            purpose=MessagePurpose.ACKNOWLEDGEMENT,
+            params={"number": ticket.number},
         )
         notifications.notify_customer(
             ticket=ticket,
