@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import incident_views, views
+from console import incident_views, preference_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("incidents/<int:incident_id>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
     path("inbox/", views.inbox, name="inbox"),
+    path("settings/", preference_views.my_settings, name="my_settings"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
 ]
