@@ -46,3 +46,9 @@ def viewer_zone_label() -> str:
     from django.utils import timezone
 
     return zones.zone_label(timezone.now(), zones.current_zone())
+
+
+@register.filter
+def zone_name(value: Any) -> str:
+    """A zone's name as staff read it: "Asia/Makassar" → "WITA (Asia/Makassar)"."""
+    return zones.zone_description(str(value or ""))

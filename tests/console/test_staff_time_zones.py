@@ -325,3 +325,32 @@ def test_a_wit_viewer_types_and_reads_on_the_wit_clock(staff: Staff) -> None:
     # The head office reads the same moments on its own clock.
     wib_page = client_for(staff.manager).get(f"/console/incidents/{incident.pk}/").content.decode()
     assert "2 Mar 2026, 08:30 WIB" in wib_page and "1 Mar 2026, 23:00 WIB" in wib_page
+
+
+def test_the_incident_time_of_a_new_complaint_is_read_in_the_customers_zone_and_shown_in_the_viewers(
+    staff: Staff,
+) -> None:
+    service = ServiceFactory(region=Region.objects.get(code="amb"))
+    client = client_for(staff.agent)
+    lookup = client.get("/console/customers/lookup/", {"q": service.reference}).content.decode()
+    assert 'data-zone-hint="Read as local time in WIT (Asia/Jayapura)."' in lookup
+    response = client.post(
+        "/console/tickets/new/",
+        {
+            "channel": "phone",
+            "customer": service.customer.pk,
+            "service": service.pk,
+            "tier": "regular",
+            "category": "network",
+            "description": "No signal since this morning.",
+            "incident_at": "2026-01-05T10:30",
+            "public_exposure": "",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    # 10:30 in Ambon (WIT) is 08:30 in Jakarta, where this agent reads.
+    assert '<time datetime="2026-01-05T08:30:00+07:00">5 Jan 2026, 08:30 WIB</time>' in page
+    client.post("/console/settings/", {"time_zone": "Asia/Jayapura"})
+    page = client.get(response["Location"]).content.decode()
+    assert '<time datetime="2026-01-05T10:30:00+09:00">5 Jan 2026, 10:30 WIT</time>' in page
