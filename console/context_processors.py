@@ -85,9 +85,14 @@ def countdown_labels() -> dict[str, str]:
     states = {state.value: str(state.label) for state in SlaState}
     return {
         **states,
-        "left": _("%(time)s left"),
-        "overdue": _("%(time)s overdue"),
         "day": _("%(count)sd"),
         "hour": _("%(count)sh"),
         "minute": _("%(count)sm"),
+        # The badge's words once the page is open (console.templatetags.console.badge_wording says the
+        # same at render): "due 02 Dec 22:32 WIB · 2h 10m left", "missed by 2 d 4 h".
+        "due_left": _("due %(due)s · %(time)s left"),
+        "missed_by": _("missed by %(time)s"),
+        "late_day": _("%(count)s d"),
+        "late_hour": _("%(count)s h"),
+        "late_minute": _("%(count)s min"),
     }

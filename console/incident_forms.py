@@ -19,9 +19,9 @@ from tickets.services.incidents import DETAILS_MAX, TITLE_MAX
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-class HeadOfficeDateTimeField(forms.DateTimeField):
-    """A time as typed on the head office's wall clock (WIB): staff declare incidents from Jakarta, and
-    the page says so next to the field."""
+class ViewerDateTimeField(forms.DateTimeField):
+    """A time as typed on the viewer's own clock (their display zone, console.preferences): read in it,
+    and shown back in it. The label names the zone (`zoned_labels`), so nobody has to guess."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -30,17 +30,24 @@ class HeadOfficeDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
-        # Shown on the same clock it is read on (Django would show it in the current zone).
+        # Shown on the same clock it is read on.
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            return value.astimezone(zones.zone(zones.head_office_zone_name())).replace(tzinfo=None)
+            return value.astimezone(zones.current_zone()).replace(tzinfo=None)
         return value
 
     def to_python(self, value: Any) -> dt.datetime | None:
         result = super().to_python(value)
         if result is None:
             return None
-        # Django attached the current zone without shifting the time: read it in the head office's.
-        return result.replace(tzinfo=None).replace(tzinfo=zones.zone(zones.head_office_zone_name()))
+        # Django attached the current zone without shifting the time: read it in the viewer's, explicitly.
+        return result.replace(tzinfo=None).replace(tzinfo=zones.current_zone())
+
+
+def zoned_labels(form: forms.Form, labels: dict[str, Any]) -> None:
+    """Labels of time fields that say which zone they are read in: "Started (WITA, Asia/Makassar; …)"."""
+    name = str(zones.current_zone().key)
+    for field_name, label in labels.items():
+        form.fields[field_name].label = label % {"zone": zones.zone_description(name)}
 
 
 def _details(label: Any, *, required: bool = True, rows: int = 4) -> forms.CharField:
@@ -64,13 +71,18 @@ class IncidentForm(BootstrapForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    started_at = HeadOfficeDateTimeField(label=_("Started (WIB, Jakarta time; empty: now)"), required=False)
-    expected_restoration_at = HeadOfficeDateTimeField(
-        label=_("Expected restoration (WIB, Jakarta time; optional)"), required=False
-    )
+    started_at = ViewerDateTimeField(required=False)
+    expected_restoration_at = ViewerDateTimeField(required=False)
 
     def __init__(self, *args: Any, regions: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        zoned_labels(
+            self,
+            {
+                "started_at": _("Started (%(zone)s; empty: now)"),
+                "expected_restoration_at": _("Expected restoration (%(zone)s; optional)"),
+            },
+        )
         self.fields["regions"].choices = regions  # type: ignore[attr-defined]
         for name in ("regions", "service_kinds"):
             # Checkboxes are not form controls to Bootstrap.
@@ -82,17 +94,23 @@ class IncidentUpdateForm(BootstrapForm):
 
     body_id = _details(_("Update (Indonesian)"), rows=3)
     body_en = _details(_("Update (English, optional)"), required=False, rows=3)
-    expected_restoration_at = HeadOfficeDateTimeField(
-        label=_("New expected restoration (WIB, Jakarta time; optional)"), required=False
-    )
+    expected_restoration_at = ViewerDateTimeField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zoned_labels(self, {"expected_restoration_at": _("New expected restoration (%(zone)s; optional)")})
 
 
 class IncidentRestorationForm(BootstrapForm):
     """Change when service is expected back, without an update to the customers."""
 
-    expected_restoration_at = HeadOfficeDateTimeField(
-        label=_("Expected restoration (WIB, Jakarta time; empty: not known)"), required=False
-    )
+    expected_restoration_at = ViewerDateTimeField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zoned_labels(
+            self, {"expected_restoration_at": _("Expected restoration (%(zone)s; empty: not known)")}
+        )
 
 
 class IncidentResolveForm(BootstrapForm):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import incident_views, macro_views, views
+from console import incident_views, macro_views, preference_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -34,6 +34,7 @@ urlpatterns = [
     path("macros/<int:macro_id>/", macro_views.macro_edit, name="macro_edit"),
     path("macros/<int:macro_id>/active/", macro_views.macro_active, name="macro_active"),
     path("inbox/", views.inbox, name="inbox"),
+    path("settings/", preference_views.my_settings, name="my_settings"),
     path("inbox/<int:notification_id>/read/", views.inbox_read, name="inbox_read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
 ]

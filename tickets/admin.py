@@ -51,7 +51,8 @@ class CategoryRouteInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "region"]
+    list_select_related = ["region"]
     filter_horizontal = ["members"]
     inlines = [CategoryRouteInline]
 

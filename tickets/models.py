@@ -199,6 +199,17 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="helpdesk_teams", blank=True
     )
+    # Where the team sits: its members read times in this region's zone unless they choose another
+    # (console.preferences). Optional: a team spread over the country has none (the head office's zone).
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.SET_NULL,
+        related_name="teams",
+        null=True,
+        blank=True,
+        help_text=_("Its members see times in this region's zone unless they choose another."),
+    )
 
     # Which team takes new complaints is read on every one (sla.config memoises it).
     objects = ConfigManager()

@@ -429,7 +429,7 @@ def _history_labels(entries: list[HistoryEntry], ticket: Ticket) -> dict[str, di
 
 
 def _history_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
-    from django.utils import formats, timezone
+    from helpdesk.lib.zones import moment_text
 
     if value is None or value == "":
         return "—"
@@ -438,7 +438,7 @@ def _history_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> s
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return moment_text(value)  # in the viewer's zone, with its label
     choices = dict(own_field(Ticket, name).flatchoices)
     return str(choices.get(value, value))
 

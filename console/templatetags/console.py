@@ -2,38 +2,126 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from helpdesk.lib import zones
 from tickets.models import SlaState
 
 register = template.Library()
 
+# annotated state, stored state, deadline, risk instant, the instant the clock stopped (None: not kept)
 _COLUMNS = {
-    "response": ("current_response_sla", "response_sla", "first_response_due", "first_response_risk_at"),
-    "resolution": ("current_resolution_sla", "resolution_sla", "resolution_due", "resolution_risk_at"),
-    "stage": ("stage_sla", "stage_sla", "stage_due", None),
+    "response": (
+        "current_response_sla",
+        "response_sla",
+        "first_response_due",
+        "first_response_risk_at",
+        "first_responded_at",
+    ),
+    "resolution": (
+        "current_resolution_sla",
+        "resolution_sla",
+        "resolution_due",
+        "resolution_risk_at",
+        "resolved_at",
+    ),
+    # A stage's clock ends with the stage and its stop time is not recorded (the stage's history has it).
+    "stage": ("stage_sla", "stage_sla", "stage_due", None, None),
 }
+RUNNING = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
 
 
-@register.inclusion_tag("includes/sla_badge.html")
-def sla_badge(ticket: Any, clock: str = "resolution") -> dict[str, Any]:
-    """An SLA countdown badge for one of a ticket's clocks. The state comes from the selector's
-    annotation (sla.selectors.annotate_sla_states) when the list has it, else from the stored column;
-    console.js makes it tick."""
-    annotated, stored, due_field, risk_field = _COLUMNS[clock]
+def lateness_label(late: dt.timedelta) -> str:
+    """How late, as the badge says it: "3 h", "2 d 4 h", "1 h 20 min", "25 min"."""
+    minutes = max(int(late.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(count)s d") % {"count": days})
+    if hours:
+        parts.append(_("%(count)s h") % {"count": hours})
+    if (minutes and not days) or not parts:
+        parts.append(_("%(count)s min") % {"count": minutes})
+    return " ".join(parts)
+
+
+def badge_wording(
+    *, state: str, due: dt.datetime, stopped_at: dt.datetime | None, now: dt.datetime
+) -> tuple[str, str]:
+    """(the state's label, what the badge says of the time) for one clock: "met at …" when it stopped in
+    time, "due …" while it runs, "missed by 3 h" once late (stopped late: stop − due; running past its
+    deadline: now − due), "paused" while the customer is waited for."""
+    labels = dict(SlaState.choices)
+    if state == "paused":
+        # A paused deadline means nothing yet: it moves on by the pause when the clock runs again.
+        return _("paused"), ""
+    if state == SlaState.MET:
+        if stopped_at is None:
+            return str(labels[state]), _("met")
+        return str(labels[state]), _("met at %(time)s") % {"time": zones.moment_text(stopped_at, "short")}
+    if state == SlaState.MISSED:
+        if stopped_at is None or stopped_at <= due:
+            return str(labels[state]), _("missed, was due %(time)s") % {
+                "time": zones.moment_text(due, "short")
+            }
+        return str(labels[state]), _("missed by %(time)s") % {"time": lateness_label(stopped_at - due)}
+    if now >= due:
+        return str(labels.get(state, state)), _("missed by %(time)s") % {"time": lateness_label(now - due)}
+    return str(labels.get(state, state)), _("due %(time)s") % {"time": zones.moment_text(due, "short")}
+
+
+@register.inclusion_tag("includes/sla_badge.html", takes_context=True)
+def sla_badge(
+    context: Any, ticket: Any, clock: str = "resolution", customer_zone: bool = False
+) -> dict[str, Any]:
+    """An SLA badge for one of a ticket's clocks. The state comes from the selector's annotation
+    (sla.selectors.annotate_sla_states) when the list has it, else from the stored column; console.js
+    moves a running one forward in time. `customer_zone` adds the deadline on the customer's clock when
+    their zone differs from the viewer's (the ticket page)."""
+    annotated, stored, due_field, risk_field, stop_field = _COLUMNS[clock]
     state = getattr(ticket, annotated, None) or getattr(ticket, stored)
     if ticket.paused and state not in (SlaState.MET, SlaState.MISSED):
         state = "paused"
-    labels = dict(SlaState.choices)
-    return {
-        "state": state,
-        "state_label": labels.get(state, "") if state != "paused" else None,
-        "due": getattr(ticket, due_field),
-        "risk_at": getattr(ticket, risk_field) if risk_field else None,
-        "clock": clock,
-    }
+    due = getattr(ticket, due_field)
+    risk_at = getattr(ticket, risk_field) if risk_field else None
+    result: dict[str, Any] = {"due": due, "state": state, "clock": clock}
+    if due is None:
+        return result
+    now = context.get("now") if isinstance(context.get("now"), dt.datetime) else timezone.now()
+    stopped_at = (
+        getattr(ticket, stop_field) if stop_field and state in (SlaState.MET, SlaState.MISSED) else None
+    )
+    state_label, when = badge_wording(state=state, due=due, stopped_at=stopped_at, now=now)
+    viewer_zone = zones.current_zone()
+    customer_text = ""
+    if customer_zone and state in RUNNING:
+        theirs = zones.zone(getattr(ticket, "time_zone", ""))
+        viewer_wall, their_wall = due.astimezone(viewer_zone), due.astimezone(theirs)
+        if (viewer_wall.utcoffset(), zones.zone_label(due, viewer_zone)) != (
+            their_wall.utcoffset(),
+            zones.zone_label(due, theirs),
+        ):
+            form = "time-short" if viewer_wall.date() == their_wall.date() else "short"
+            customer_text = _("%(time)s, customer's time") % {"time": zones.moment_text(due, form, theirs)}
+    result.update(
+        {
+            "state_label": state_label,
+            "when": when,
+            "is_running": state in RUNNING,
+            "due_iso": due.astimezone(dt.UTC).isoformat(),
+            "risk_iso": risk_at.astimezone(dt.UTC).isoformat() if risk_at else "",
+            "due_text": zones.moment_text(due, "long"),
+            "due_short": zones.moment_text(due, "short"),
+            "customer_text": customer_text,
+        }
+    )
+    return result
 
 
 @register.simple_tag

@@ -71,3 +71,59 @@ def local(moment: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
 def format_local(moment: dt.datetime, tz: zoneinfo.ZoneInfo, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """`moment` in `tz`, followed by the zone's short name: "2026-12-03 10:00 WITA"."""
     return f"{moment.astimezone(tz).strftime(pattern)} {zone_label(moment, tz)}"
+
+
+# --- the viewer's zone ------------------------------------------------------------------------------
+
+# Where a signed-in person's display zone is kept for their session: written when they sign in and when
+# they change it (console.preferences), read by `ViewerTimeZoneMiddleware` without a query.
+SESSION_KEY = "helpdesk_time_zone"
+
+# The forms a moment is printed in on staff pages (Django date formats, so the month names follow the
+# page's language): "2 Dec 2026, 22:32 WIB" and "02 Dec 22:32 WIB".
+FORMS = {"long": "j M Y, H:i", "short": "d M H:i", "time": "H:i:s", "time-short": "H:i"}
+
+
+def current_zone() -> zoneinfo.ZoneInfo:
+    """The zone activated for this request (the viewer's), as a ZoneInfo."""
+    from django.utils import timezone
+
+    current = timezone.get_current_timezone()
+    return current if isinstance(current, zoneinfo.ZoneInfo) else zone(str(current))
+
+
+def moment_text(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.ZoneInfo | None = None) -> str:
+    """`moment` on the wall clock of `tz` (the active zone when not given), in one of FORMS, followed by
+    the zone's label: "2 Dec 2026, 22:32 WIB". Empty for no moment."""
+    from django.utils import dateformat
+
+    if moment is None:
+        return ""
+    tz = tz or current_zone()
+    if moment.tzinfo is None:  # a naive value would be read as UTC by the database anyway
+        moment = moment.replace(tzinfo=dt.UTC)
+    wall = moment.astimezone(tz)
+    return f"{dateformat.format(wall, FORMS.get(form, FORMS['long']))} {zone_label(moment, tz)}"
+
+
+def moment_html(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.ZoneInfo | None = None) -> str:
+    """`moment_text` inside <time datetime="ISO-8601">, escaped; empty for no moment."""
+    from django.utils.html import format_html
+
+    if moment is None:
+        return ""
+    tz = tz or current_zone()
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return str(
+        format_html(
+            '<time datetime="{}">{}</time>',
+            aware.astimezone(tz).isoformat(timespec="seconds"),
+            moment_text(aware, form, tz),
+        )
+    )
+
+
+def zone_description(name: str) -> str:
+    """A zone as a picker shows it: "WITA (Asia/Makassar)"; a zone with no Indonesian label by name."""
+    label = INDONESIAN_ZONES.get(name)
+    return f"{label} ({name})" if label else name

@@ -1,9 +1,10 @@
 /* SLA countdowns that tick without a reload.
  *
  * Markup: <span class="sla-badge sla-STATE" data-due="ISO-8601" data-risk-at="ISO-8601"
- *          data-state="ok|at_risk|breached|met|missed|paused">…</span>
+ *          data-due-label="02 Dec 22:32 WIB" data-state="ok|at_risk|breached|met|missed|paused">…</span>
  * The server decides the state (sla.selectors); between page loads this script only moves a badge
- * forward in time (ok → at risk → breached) as its instants pass, and rewrites the time left.
+ * forward in time (ok → at risk → breached) as its instants pass, and rewrites the time left (or how
+ * late it is: "missed by 3 h").
  * Labels come translated from the page (#countdown-labels), so this file holds no text.
  */
 (function () {
@@ -27,6 +28,18 @@
     return parts.join(" ");
   }
 
+  // How late, as the server says it (console.templatetags.console.lateness_label): "3 h", "2 d 4 h".
+  function lateness(milliseconds) {
+    var minutes = Math.max(Math.floor(milliseconds / 60000), 0);
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var parts = [];
+    if (days) parts.push(fill(labels.late_day, { count: days }));
+    if (hours) parts.push(fill(labels.late_hour, { count: hours }));
+    if ((minutes % 60 && !days) || !parts.length) parts.push(fill(labels.late_minute, { count: minutes % 60 }));
+    return parts.join(" ");
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll(".sla-badge[data-due]").forEach(function (badge) {
@@ -43,7 +56,10 @@
         badge.classList.add("sla-" + next);
         badge.dataset.state = next;
       }
-      var text = due > now ? fill(labels.left, { time: span(due - now) }) : fill(labels.overdue, { time: span(now - due) });
+      // The deadline keeps its zone label (data-due-label, written by the server in the viewer's zone).
+      var text = due > now
+        ? fill(labels.due_left, { due: badge.dataset.dueLabel || "", time: span(due - now) })
+        : fill(labels.missed_by, { time: lateness(now - due) });
       var stateText = labels[next] || next;
       var timeNode = badge.querySelector(".sla-time");
       var stateNode = badge.querySelector(".sla-state");

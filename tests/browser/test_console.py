@@ -52,7 +52,7 @@ def test_a_phone_complaint_is_logged_with_the_lookup_and_taken_from_received_to_
     expect(agent.locator("#chosen-customer")).to_have_text(
         f"Chosen: {service.customer.name}, service SVC-BROWSER-7"
     )
-    expect(agent.locator("#incident-zone")).to_have_text("Read as local time in Asia/Jakarta.")
+    expect(agent.locator("#incident-zone")).to_have_text("Read as local time in WIB (Asia/Jakarta).")
     agent.select_option("#id_channel", "phone")
     agent.select_option("#id_category", "network")
     agent.fill("#id_description", "No internet since the storm last night.")

@@ -33,7 +33,7 @@ XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 # Monday 2 March 2026, 09:00 WIB — a working day.
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
 # T0 as the pages show it (the test settings' zone is UTC, Django's English DATETIME_FORMAT).
-T0_SHOWN = "March 2, 2026, 2 a.m."
+T0_SHOWN = "2 Mar 2026, 09:00 WIB"  # 02:00 UTC on the head office's clock, the default
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +195,7 @@ def test_a_row_shows_the_ticket_the_reason_and_who_was_told(staff: Staff) -> Non
         shown_name(staff.supervisor),  # the level's supervisors: the only one there is
         f"Received Customer Care · {shown_name(staff.agent)}",
         # Major: resolution within 2 business days of Monday 09:00 WIB, i.e. Wednesday 09:00 WIB.
-        "On time · 04 Mar 02:00",
+        "On time · due 04 Mar 09:00 WIB",
         f"Acknowledge {ticket.number}",
     ]
     [link] = find_all(row, lambda element: element.name == "a")
@@ -287,7 +287,7 @@ def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(
     assert body.lstrip().startswith(f'<tr id="escalation-{escalation.pk}"')
     assert "<html" not in body
     [acknowledged] = by_testid(by_id(body, f"escalation-{escalation.pk}"), "acknowledged")
-    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at March 2, 2026, 2:07 a.m."
+    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at 2 Mar 2026, 09:07 WIB"
     # The tabs' open counts come along, swapped in out of band: nothing open is left at level 1.
     assert re.findall(r'id="open-count-(\d)"[^>]*hx-swap-oob="true">(\d+)<', body) == [
         ("1", "0"),
@@ -309,7 +309,7 @@ def test_acknowledging_is_recorded_once_and_a_second_attempt_says_so(
         "This escalation was already acknowledged."
     ]
     [acknowledged] = by_testid(row, "acknowledged")
-    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at March 2, 2026, 2:07 a.m."
+    assert text(acknowledged) == f"By {shown_name(staff.supervisor)} at 2 Mar 2026, 09:07 WIB"
     escalation.refresh_from_db()
     assert (escalation.acknowledged_at, escalation.acknowledged_by_id) == (
         T0 + dt.timedelta(minutes=7),
