@@ -63,6 +63,8 @@ class RootCauseAnalysis(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("root cause analysis")
         verbose_name_plural = _("root cause analyses")
+        # The list pages and the API read the newest first: a page is the first rows of this index.
+        indexes = [models.Index(fields=["created_at", "id"], name="rca_created")]
         triggers = [pgtrigger.Protect(name="rca_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:

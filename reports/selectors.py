@@ -21,6 +21,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -703,10 +704,38 @@ def capa_action_of(report_pk: int, action_pk: int) -> CapaAction | None:
     return CapaAction.objects.filter(pk=action_pk, report_id=report_pk).first()
 
 
+# The RCA list shows the first numbers of the tickets each RCA covers (the RCA's page has them all): an
+# RCA of a mass outage covers thousands.
+RCA_TICKETS_SHOWN = 10
+
+
 def rca_page(*, category: str | None = None) -> QuerySet[RootCauseAnalysis]:
-    """RCAs for the list page, newest first: `rca_list` (category, author, ticket numbers) plus how many
-    CAPA reports each has; optionally of one root-cause category (its code)."""
-    analyses = rca_list().annotate(capa_count=Count("capa_reports")).order_by("-created_at", "-id")
+    """RCAs for the list page, newest first, with category and author, how many CAPA reports each has,
+    and in `tickets_shown` the numbers of its first RCA_TICKETS_SHOWN + 1 tickets (one more tells the
+    page there are more; one query for the page, a window per RCA); optionally of one root-cause
+    category (its code)."""
+    first_tickets = Ticket.objects.only("id", "number", "rca_id", "stage").order_by("number")
+    analyses = (
+        RootCauseAnalysis.objects.select_related("category", "author")
+        .prefetch_related(
+            Prefetch("tickets", queryset=first_tickets[: RCA_TICKETS_SHOWN + 1], to_attr="tickets_shown")
+        )
+        # A subquery per row shown, not a GROUP BY of every RCA with its reports before the page is cut.
+        .annotate(
+            capa_count=Coalesce(
+                Subquery(
+                    CapaReport.objects.filter(rca=OuterRef("pk"))
+                    .order_by()
+                    .values("rca")
+                    .annotate(n=Count("id"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
     if category:
         analyses = analyses.filter(category__code=category)
     return analyses

@@ -385,6 +385,8 @@ def rca_list(request: HtmxHttpRequest) -> HttpResponse:
         "category": category,
         "page": page,
         "analyses": list(page.object_list),
+        "tickets_shown": selectors.RCA_TICKETS_SHOWN,
+        "tickets_slice": f":{selectors.RCA_TICKETS_SHOWN}",
         "query": _page_query(request),
     }
     template = "reports/pages/rca_list.html#rca-table" if request.htmx else "reports/pages/rca_list.html"
