@@ -29,6 +29,17 @@ from tickets import services as ticket_services
 from tickets.models import Action
 
 
+def _reassign_context() -> dict[str, Any]:
+    """The people and teams of the reassign pickers, with their <option>s rendered once for every row
+    (console's `selecting` filter marks each row's assignee)."""
+    choices = selectors.reassign_choices()
+    return {
+        **choices,
+        "people_options": render_to_string("console/escalations/_people_options.html", choices),
+        "team_options": render_to_string("console/escalations/_team_options.html", choices),
+    }
+
+
 def _require_supervising(request: HttpRequest) -> None:
     if not selectors.can_see_escalations(request.user):
         raise PermissionDenied(_("Escalation queues are for supervisors, managers and directors."))
@@ -85,7 +96,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "escalations": page.rows,
         "page": page,
         "page_url": _queue_url(level, show),
-        **selectors.reassign_choices(),
+        **_reassign_context(),
     }
     return render(request, "console/escalations/queue.html", context)
 
@@ -106,7 +117,7 @@ def _row_response(
     row itself says whether it worked)."""
     viewer = signed_in_user(request)
     row = selectors.escalation_row(viewer=viewer, escalation_id=escalation.pk, now=timezone.now())
-    context = {"row": row, "row_error": error, "row_notice": notice, **selectors.reassign_choices()}
+    context = {"row": row, "row_error": error, "row_notice": notice, **_reassign_context()}
     response = render(request, "console/escalations/queue.html#escalation-row", context)
     # The tabs' open counts change with an acknowledgement or a move to another level: htmx swaps these
     # badges in by their ids (out of band) along with the row.

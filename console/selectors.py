@@ -26,7 +26,10 @@ LEVEL_OF_ROLE = {
     Role.MANAGER: Level.MANAGER,
     Role.DIRECTOR: Level.DIRECTOR,
 }
-BOARD_LIMIT = 200
+# The board shows the most urgent of each column (it refreshes every 30 seconds; the queues have the
+# rest) and counts each up to its own cap: a mass outage breaches tens of thousands at once.
+BOARD_LIMIT = 50
+BOARD_COUNT_CAP = 1_000
 SHOW_OPEN, SHOW_ACKNOWLEDGED, SHOW_ALL = "open", "acknowledged", "all"
 SHOW_CHOICES = (SHOW_OPEN, SHOW_ACKNOWLEDGED, SHOW_ALL)
 
@@ -71,7 +74,12 @@ def _escalations(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
         .prefetch_related(None)
         .prefetch_related(
             Prefetch("ticket", queryset=ticket_list(viewer=viewer, now=now)),
-            Prefetch("notified", queryset=get_user_model().objects.order_by("username", "id")),
+            # A list (to_attr), not a manager per row: a page of 50 rows reads it 50 times.
+            Prefetch(
+                "notified",
+                queryset=get_user_model().objects.order_by("username", "id"),
+                to_attr="notified_people",
+            ),
         )
     )
 
@@ -81,7 +89,16 @@ def _decorate(rows: list[Escalation], viewer: AbstractBaseUser) -> list[Escalati
     levels = acknowledgeable_levels(viewer)
     assigns = can_reassign(viewer)
     assignable = ACTIONS[Action.ASSIGN].sources
+    # Reversed once per page, not once per row (a queue page renders 50 rows, each with two forms).
+    acknowledge_url = reverse("escalations:acknowledge", args=[0]).replace("/0/", "/{}/")
+    reassign_url = reverse("escalations:reassign", args=[0]).replace("/0/", "/{}/")
     for row in rows:
+        row.acknowledge_url = acknowledge_url.format(row.pk)  # type: ignore[attr-defined]
+        row.reassign_url = reassign_url.format(row.pk)  # type: ignore[attr-defined]
+        row.notified_names = [  # type: ignore[attr-defined]
+            person.get_full_name() or person.get_username()
+            for person in row.notified_people  # type: ignore[attr-defined]
+        ]
         ticket = row.ticket
         # An incident's escalation stands for all its tickets: nothing to open or reassign one by one.
         row.ticket_url = ticket_url(ticket.number) if ticket is not None else ""  # type: ignore[attr-defined]
@@ -156,8 +173,7 @@ def live_board(
 ) -> dict[str, BoardColumn]:
     """Open tickets whose response or resolution clock is breached, and (apart) those at risk, most
     urgent first (the nearest running deadline: the most overdue first among the breached), at most
-    `limit` of each, read from the index on `next_due`; each column's count stops at helpdesk.lib.keyset's
-    cap."""
+    `limit` of each, read from the index on `next_due`; each column's count stops at BOARD_COUNT_CAP."""
     base = ticket_list(viewer=viewer, now=now).exclude(stage=Stage.CLOSED)
     breached = base.filter(sla_state_q(SlaState.BREACHED, now))
     # An at-risk clock is not yet due: the index is entered at now, past every breached ticket.
@@ -167,6 +183,6 @@ def live_board(
         tickets = list(queryset.order_by("next_due", "id")[:limit])
         for ticket in tickets:
             ticket.url = ticket_url(ticket.number)  # type: ignore[attr-defined]
-        total, capped = keyset.capped_count(queryset)
+        total, capped = keyset.capped_count(queryset, cap=BOARD_COUNT_CAP)
         columns[name] = BoardColumn(tickets=tickets, total=total, total_is_capped=capped)
     return columns

@@ -63,6 +63,8 @@ class RootCauseAnalysis(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("root cause analysis")
         verbose_name_plural = _("root cause analyses")
+        # The list pages and the API read the newest first: a page is the first rows of this index.
+        indexes = [models.Index(fields=["created_at", "id"], name="rca_created")]
         triggers = [pgtrigger.Protect(name="rca_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
@@ -374,3 +376,28 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return self.month.strftime("%Y-%m")
+
+
+# --- The managers' dashboard (SPEC §9) ---------------------------------------------------------------------
+
+
+class DashboardFigures(models.Model):
+    """The figures of the managers' dashboard and overview as of one moment (`as_of`), so that a request
+    reads one row instead of counting tens of thousands of tickets: per Jakarta day of the last
+    `reports.selectors.DASHBOARD_DAYS` (`days`: tickets reported, first resolved and closed, deadlines
+    met and missed, escalations raised per level and those not acknowledged, ratings) and the open
+    backlog then (`backlog`). Derived data, never edited: rebuilt from the tickets by beat every minute
+    (`reports.tasks.dashboard_figures_refresh`), by `manage.py dashboard_figures`, and by the first read
+    that finds it older than `reports.selectors.DASHBOARD_MAX_AGE`. One row, `key` "overview"."""
+
+    key = models.CharField(_("key"), max_length=20, primary_key=True)
+    as_of = models.DateTimeField(_("figures as of"))
+    days = models.JSONField(_("figures per day"))
+    backlog = models.JSONField(_("open backlog"))
+
+    class Meta:
+        verbose_name = _("dashboard figures")
+        verbose_name_plural = _("dashboard figures")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.as_of.isoformat()}"

@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from reports.models import (
     CapaAction,
     CapaReport,
     CapaStatus,
+    DashboardFigures,
     MonthlyReport,
     RootCauseAnalysis,
     RootCauseCategory,
@@ -100,21 +102,14 @@ def period_bounds(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.dateti
     return dt.datetime.combine(start_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE), now
 
 
-def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    """What a manager looks at every day or week, as of `now`:
-    - open backlog: tickets not closed now, by stage and by classification, and how many of them have a
-      breached clock now (the SLA module's selector decides);
-    - new, resolved and closed: tickets reported / first resolved / closed in the period;
-    - breaches: response and resolution deadlines that fell in the period and were not met (the clock
-      stopped late, or is still running past it);
-    - escalations raised in the period by level, and how many of those are not acknowledged yet;
-    - NPS and CSAT of the ratings given in the period against the target of 40."""
+def overview_exact(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """`overview` counted from the tickets themselves as of `now`, without the stored figures: what the
+    rollup (`DashboardFigures`) must always agree with, kept for the tests that prove it and for
+    checking a rollup by hand. Never on a request: it counts every row of the period."""
     if period not in PERIODS:
         raise ValueError(period)
     now = now or timezone.now()
     start, end = period_bounds(period, now)
-    # Every figure is counted over an index range: what is open now (the partial indexes on tickets not
-    # closed), or what happened in the period (the indexes on each moment) — never the whole history.
     open_tickets = Ticket.objects.exclude(stage=Stage.CLOSED)
     breached_now = clock_state_q("response", SlaState.BREACHED, now) | clock_state_q(
         "resolution", SlaState.BREACHED, now
@@ -151,6 +146,7 @@ def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
         "period": period,
         "start": start.isoformat(),
         "end": end.isoformat(),
+        "as_of": now.astimezone(recap.REPORT_TIME_ZONE).isoformat(),
         "backlog": {
             "open": sum(by_stage.values()),
             "by_stage": by_stage,
@@ -172,14 +168,265 @@ def overview(period: str, now: dt.datetime | None = None) -> dict[str, Any]:
             "total": sum(by_level.values()),
             "unacknowledged": escalations.filter(acknowledged_at__isnull=True).count(),
         },
-        "satisfaction": {
-            "ratings": ratings["ratings"],
-            "csat_mean": ratings["csat_mean"],
-            "nps": ratings["nps"],
-            "nps_target": ratings["nps_target"],
-            "nps_target_met": ratings["nps_target_met"],
-        },
+        "satisfaction": _satisfaction_block(ratings),
     }
+
+
+def _satisfaction_block(ratings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ratings": ratings["ratings"],
+        "csat_mean": ratings["csat_mean"],
+        "nps": ratings["nps"],
+        "nps_target": ratings["nps_target"],
+        "nps_target_met": ratings["nps_target_met"],
+    }
+
+
+# The stored figures (`DashboardFigures`) cover this many Jakarta days up to today: the longest trend
+# (the month's, 31 days) and every period (a month began at most 30 days ago).
+DASHBOARD_DAYS = 31
+# Beat rebuilds them every minute; a read that finds them older (beat stopped, or a fresh database)
+# rebuilds them itself first.
+DASHBOARD_MAX_AGE = dt.timedelta(minutes=2)
+DASHBOARD_KEY = "overview"
+_DAY_COUNTS = (
+    "reported",
+    "first_resolved",
+    "closed",
+    "response_met",
+    "response_missed",
+    "resolution_met",
+    "resolution_missed",
+    "unacknowledged",
+    "ratings",
+    "csat_sum",
+    "csat_count",
+    "nps_responses",
+    "promoters",
+    "detractors",
+)
+
+
+def _per_day(queryset: QuerySet[Any], column: str, start: dt.datetime, **counts: Any) -> dict[str, dict]:
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        queryset.filter(**{f"{column}__gte": start})
+        .annotate(day=TruncDate(column, tzinfo=recap.REPORT_TIME_ZONE))
+        .values("day")
+        .annotate(**counts)
+        .order_by()
+    )
+    return {row.pop("day").isoformat(): row for row in rows}
+
+
+def dashboard_figures_compute(now: dt.datetime) -> dict[str, Any]:
+    """What `DashboardFigures` holds, counted from the tickets, escalations and ratings as of `now`
+    (one aggregate statement per subject, each over an index range of the last `DASHBOARD_DAYS` days,
+    or over the partial index of open tickets): {"as_of", "days": {iso day: counts}, "backlog"}."""
+    from django.db.models import Sum
+
+    local_today = now.astimezone(recap.REPORT_TIME_ZONE).date()
+    first_day = local_today - dt.timedelta(days=DASHBOARD_DAYS - 1)
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=recap.REPORT_TIME_ZONE)
+    end_of_today = dt.datetime.combine(
+        local_today + dt.timedelta(days=1), dt.time(), tzinfo=recap.REPORT_TIME_ZONE
+    )
+    # Nothing reported, resolved, closed, raised or rated after `now` counts (a rebuild as of a past
+    # moment must not see the future).
+    tickets = Ticket.objects.all()
+    parts: list[dict[str, dict]] = [
+        _per_day(tickets.filter(reported_at__lt=now), "reported_at", start, reported=Count("id")),
+        _per_day(
+            tickets.filter(first_resolved_at__lt=now), "first_resolved_at", start, first_resolved=Count("id")
+        ),
+        _per_day(tickets.filter(closed_at__lt=now), "closed_at", start, closed=Count("id")),
+    ]
+    for prefix, due, column in (
+        ("response", "first_response_due", "response_sla"),
+        ("resolution", "resolution_due", "resolution_sla"),
+    ):
+        parts.append(
+            _per_day(
+                tickets.filter(**{f"{due}__lt": end_of_today}),
+                due,
+                start,
+                **{
+                    f"{prefix}_met": Count("id", filter=Q(**{column: SlaState.MET})),
+                    f"{prefix}_missed": Count(
+                        "id",
+                        filter=Q(**{column: SlaState.MISSED}) | clock_state_q(prefix, SlaState.BREACHED, now),
+                    ),
+                },
+            )
+        )
+    escalation_rows = _per_day(
+        Escalation.objects.filter(raised_at__lt=now),
+        "raised_at",
+        start,
+        level_1=Count("id", filter=Q(level=1)),
+        level_2=Count("id", filter=Q(level=2)),
+        level_3=Count("id", filter=Q(level=3)),
+        unacknowledged=Count("id", filter=Q(acknowledged_at__isnull=True)),
+    )
+    parts.append(escalation_rows)
+    parts.append(
+        _per_day(
+            SatisfactionRating.objects.filter(created_at__lt=now),
+            "created_at",
+            start,
+            ratings=Count("id"),
+            csat_sum=Coalesce(Sum("csat"), 0),
+            csat_count=Count("csat"),
+            nps_responses=Count("id", filter=Q(nps__isnull=False)),
+            promoters=Count("id", filter=Q(nps__gte=9)),
+            detractors=Count("id", filter=Q(nps__lte=6)),
+        )
+    )
+    days: dict[str, dict[str, Any]] = {}
+    for offset in range(DASHBOARD_DAYS):
+        day = (first_day + dt.timedelta(days=offset)).isoformat()
+        entry: dict[str, Any] = dict.fromkeys(_DAY_COUNTS, 0)
+        entry["escalations"] = {"1": 0, "2": 0, "3": 0}
+        for part in parts:
+            row = part.get(day)
+            if not row:
+                continue
+            for name, value in row.items():
+                if name.startswith("level_"):
+                    entry["escalations"][name.removeprefix("level_")] = int(value)
+                else:
+                    entry[name] = int(value)
+        days[day] = entry
+    breached_now = clock_state_q("response", SlaState.BREACHED, now) | clock_state_q(
+        "resolution", SlaState.BREACHED, now
+    )
+    backlog = [
+        [stage, classification, n, breached]
+        for stage, classification, n, breached in Ticket.objects.exclude(stage=Stage.CLOSED)
+        .values_list("stage", "classification")
+        .annotate(n=Count("id"), breached=Count("id", filter=breached_now))
+        .order_by("stage", "classification")
+    ]
+    return {"as_of": now, "days": days, "backlog": backlog}
+
+
+def dashboard_figures_is_fresh(figures: DashboardFigures | None, now: dt.datetime) -> bool:
+    """Whether the stored figures may answer for `now`: taken at most DASHBOARD_MAX_AGE before it, on
+    the same Jakarta day, and not after it."""
+    if figures is None or figures.as_of > now or now - figures.as_of > DASHBOARD_MAX_AGE:
+        return False
+    zone = recap.REPORT_TIME_ZONE
+    return bool(figures.as_of.astimezone(zone).date() == now.astimezone(zone).date())
+
+
+def dashboard_figures(now: dt.datetime) -> DashboardFigures:
+    """The stored figures for `now` (one query), rebuilt first when they are not fresh — a read-through
+    rollup: beat keeps them fresh, so a request rebuilds them only when beat has stopped or the
+    database is new. (A read that writes: derived data only, never the domain's; see
+    `reports.services.dashboard_figures_refresh`.)"""
+    figures = DashboardFigures.objects.filter(key=DASHBOARD_KEY).first()
+    if figures is not None and dashboard_figures_is_fresh(figures, now):
+        return figures
+    from reports.services import dashboard_figures_refresh
+
+    return dashboard_figures_refresh(now=now)
+
+
+def _period_days(figures: DashboardFigures, start: dt.datetime, now: dt.datetime) -> list[dict[str, Any]]:
+    zone = recap.REPORT_TIME_ZONE
+    first, last = start.astimezone(zone).date().isoformat(), now.astimezone(zone).date().isoformat()
+    return [entry for day, entry in figures.days.items() if first <= day <= last]
+
+
+def overview(
+    period: str, now: dt.datetime | None = None, *, figures: DashboardFigures | None = None
+) -> dict[str, Any]:
+    """What a manager looks at every day or week, as of `now` — read from the stored figures
+    (`DashboardFigures`, at most DASHBOARD_MAX_AGE old; their moment is `as_of`):
+    - open backlog: tickets not closed, by stage and by classification, and how many of them have a
+      breached clock (the SLA module's selector decides);
+    - new, resolved and closed: tickets reported / first resolved / closed in the period;
+    - breaches: response and resolution deadlines that fell in the period and were not met (the clock
+      stopped late, or is still running past it);
+    - escalations raised in the period by level, and how many of those are not acknowledged yet;
+    - NPS and CSAT of the ratings given in the period against the target of 40.
+    `overview_exact` counts the same from the tickets."""
+    if period not in PERIODS:
+        raise ValueError(period)
+    now = now or timezone.now()
+    figures = figures or dashboard_figures(now)
+    start, end = period_bounds(period, now)
+    days = _period_days(figures, start, now)
+
+    def total(name: str) -> int:
+        return sum(entry[name] for entry in days)
+
+    by_stage: dict[str, int] = {}
+    by_classification: dict[str, int] = {}
+    breached = 0
+    for stage, classification, n, breached_here in figures.backlog:
+        by_stage[stage] = by_stage.get(stage, 0) + n
+        by_classification[classification] = by_classification.get(classification, 0) + n
+        breached += breached_here
+    by_level = {level: sum(entry["escalations"][level] for entry in days) for level in ("1", "2", "3")}
+    responses, promoters, detractors = total("nps_responses"), total("promoters"), total("detractors")
+    csat_count = total("csat_count")
+    nps = None if responses == 0 else round((promoters - detractors) * 100 / responses, 1)
+    ratings = {
+        "ratings": total("ratings"),
+        "csat_mean": None if csat_count == 0 else round(total("csat_sum") / csat_count, 2),
+        "nps": nps,
+        "nps_target": recap.NPS_TARGET,
+        "nps_target_met": None if nps is None else nps >= recap.NPS_TARGET,
+    }
+    response, resolution = total("response_missed"), total("resolution_missed")
+    return {
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "as_of": figures.as_of.astimezone(recap.REPORT_TIME_ZONE).isoformat(),
+        "backlog": {
+            "open": sum(by_stage.values()),
+            "by_stage": by_stage,
+            "by_classification": by_classification,
+            "breached_now": breached,
+        },
+        "tickets": {
+            "reported": total("reported"),
+            "first_resolved": total("first_resolved"),
+            "closed": total("closed"),
+        },
+        "breaches": {"response": response, "resolution": resolution, "total": response + resolution},
+        "escalations": {
+            "by_level": by_level,
+            "total": sum(by_level.values()),
+            "unacknowledged": total("unacknowledged"),
+        },
+        "satisfaction": _satisfaction_block(ratings),
+    }
+
+
+def dashboard_trends(
+    *, days: int, now: dt.datetime, figures: DashboardFigures | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`daily_trend` and `daily_sla_compliance` of the last `days` days (at most DASHBOARD_DAYS), read
+    from the stored figures instead of counted."""
+    figures = figures or dashboard_figures(now)
+    local_today = now.astimezone(recap.REPORT_TIME_ZONE).date()
+    trend, sla_days = [], []
+    for offset in range(days - 1, -1, -1):
+        day = (local_today - dt.timedelta(days=offset)).isoformat()
+        entry = figures.days.get(day) or dict.fromkeys(_DAY_COUNTS, 0)
+        trend.append({"day": day, "reported": entry["reported"], "resolved": entry["first_resolved"]})
+        row: dict[str, Any] = {"day": day}
+        for prefix in ("response", "resolution"):
+            met, missed = entry[f"{prefix}_met"], entry[f"{prefix}_missed"]
+            row[f"{prefix}_met"] = met
+            row[f"{prefix}_missed"] = missed
+            row[f"{prefix}_pct"] = recap._pct(met, met + missed)
+        sla_days.append(row)
+    return trend, sla_days
 
 
 DASHBOARD_INCIDENTS = 10
@@ -187,26 +434,28 @@ DASHBOARD_INCIDENTS = 10
 
 def open_incidents_summary(limit: int = DASHBOARD_INCIDENTS) -> dict[str, Any]:
     """The mass incidents open now (SPEC §10) for the dashboard: how many, and the latest started of
-    them (at most `limit`), each with how many complaints it holds. One query: the count is a window over
-    the open ones (a handful, from the partial index of open incidents), the linked count a subquery."""
-    linked = (
-        Ticket.objects.filter(incident_id=OuterRef("pk"))
-        .order_by()
-        .values("incident_id")
-        .annotate(n=Count("id"))
-        .values("n")
+    them (at most `limit`), each with how many complaints it holds — counted up to helpdesk.lib.keyset's
+    cap (`linked_is_capped` past it: a mass outage links tens of thousands; the incident's page has the
+    rest). One query: the count is a window over the open ones (a handful, from the partial index of
+    open incidents), the linked count a subquery that stops at the cap (the index on `incident`)."""
+    ticket_table, incident_table = Ticket._meta.db_table, Incident._meta.db_table
+    # Table and column names come from the models, the cap is a parameter.
+    linked = RawSQL(  # noqa: S611
+        f"(SELECT count(*) FROM (SELECT 1 FROM {ticket_table} linked "  # noqa: S608
+        f"WHERE linked.incident_id = {incident_table}.id LIMIT %s) capped)",
+        [keyset.COUNT_CAP + 1],
+        output_field=IntegerField(),
     )
     rows = list(
         Incident.objects.filter(resolved_at__isnull=True)
-        .annotate(
-            open_total=Window(expression=Count("id")),
-            linked_tickets=Coalesce(Subquery(linked, output_field=IntegerField()), 0),
-        )
+        .annotate(open_total=Window(expression=Count("id")), linked_found=linked)
         .order_by("-started_at", "-id")
-        .values("id", "title", "started_at", "expected_restoration_at", "open_total", "linked_tickets")[
-            :limit
-        ]
+        .values("id", "title", "started_at", "expected_restoration_at", "open_total", "linked_found")[:limit]
     )
+    for row in rows:
+        found = row.pop("linked_found")
+        row["linked_tickets"] = min(found, keyset.COUNT_CAP)
+        row["linked_is_capped"] = found > keyset.COUNT_CAP
     return {"count": rows[0]["open_total"] if rows else 0, "incidents": rows}
 
 
@@ -455,10 +704,38 @@ def capa_action_of(report_pk: int, action_pk: int) -> CapaAction | None:
     return CapaAction.objects.filter(pk=action_pk, report_id=report_pk).first()
 
 
+# The RCA list shows the first numbers of the tickets each RCA covers (the RCA's page has them all): an
+# RCA of a mass outage covers thousands.
+RCA_TICKETS_SHOWN = 10
+
+
 def rca_page(*, category: str | None = None) -> QuerySet[RootCauseAnalysis]:
-    """RCAs for the list page, newest first: `rca_list` (category, author, ticket numbers) plus how many
-    CAPA reports each has; optionally of one root-cause category (its code)."""
-    analyses = rca_list().annotate(capa_count=Count("capa_reports")).order_by("-created_at", "-id")
+    """RCAs for the list page, newest first, with category and author, how many CAPA reports each has,
+    and in `tickets_shown` the numbers of its first RCA_TICKETS_SHOWN + 1 tickets (one more tells the
+    page there are more; one query for the page, a window per RCA); optionally of one root-cause
+    category (its code)."""
+    first_tickets = Ticket.objects.only("id", "number", "rca_id", "stage").order_by("number")
+    analyses = (
+        RootCauseAnalysis.objects.select_related("category", "author")
+        .prefetch_related(
+            Prefetch("tickets", queryset=first_tickets[: RCA_TICKETS_SHOWN + 1], to_attr="tickets_shown")
+        )
+        # A subquery per row shown, not a GROUP BY of every RCA with its reports before the page is cut.
+        .annotate(
+            capa_count=Coalesce(
+                Subquery(
+                    CapaReport.objects.filter(rca=OuterRef("pk"))
+                    .order_by()
+                    .values("rca")
+                    .annotate(n=Count("id"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
     if category:
         analyses = analyses.filter(category__code=category)
     return analyses

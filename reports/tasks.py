@@ -57,3 +57,10 @@ def csi_campaign_half_year() -> int | None:
         return services.csi_campaign_create(name=name, period_start=start, period_end=end).pk
     except NotAllowedNow:
         return None
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=120, soft_time_limit=100)
+def dashboard_figures_refresh() -> str:
+    """Beat, every minute: recount the dashboard's stored figures (safe to run twice: the newest count
+    wins)."""
+    return services.dashboard_figures_refresh(now=timezone.now(), force=True).as_of.isoformat()

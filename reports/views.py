@@ -96,11 +96,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if period not in selectors.PERIODS:
         period = "day"
     now = timezone.now()
-    figures = selectors.overview(period, now)
+    # One row of stored figures (reports.models.DashboardFigures) instead of counting the period's tickets.
+    stored = selectors.dashboard_figures(now)
+    figures = selectors.overview(period, now, figures=stored)
     start, _end = selectors.period_bounds(period, now)
     days = TREND_DAYS[period]
-    trend = selectors.daily_trend(days=days, now=now)
-    sla_days = selectors.daily_sla_compliance(days=days, now=now)
+    trend, sla_days = selectors.dashboard_trends(days=days, now=now, figures=stored)
     incidents = selectors.open_incidents_summary()
 
     layout = presenters.dashboard_layout(figures=figures, trend=trend, sla_days=sla_days, days=days)
@@ -111,6 +112,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "periods": list(PERIOD_LABELS.items()),
         "period_start": start,
         "now": now,
+        "as_of": stored.as_of,
         "figures": figures,
         "trend": trend,
         "sla_days": sla_days,
@@ -383,6 +385,8 @@ def rca_list(request: HtmxHttpRequest) -> HttpResponse:
         "category": category,
         "page": page,
         "analyses": list(page.object_list),
+        "tickets_shown": selectors.RCA_TICKETS_SHOWN,
+        "tickets_slice": f":{selectors.RCA_TICKETS_SHOWN}",
         "query": _page_query(request),
     }
     template = "reports/pages/rca_list.html#rca-table" if request.htmx else "reports/pages/rca_list.html"

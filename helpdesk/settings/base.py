@@ -299,6 +299,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The managers' dashboard reads its figures from one stored row (reports.models.DashboardFigures).
+    "dashboard-figures": {
+        "task": "reports.tasks.dashboard_figures_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "holidays-refresh": {
         "task": "sla.tasks.holidays_refresh",
         "schedule": crontab(minute=30, hour=0, day_of_month=1),

@@ -15,6 +15,7 @@ from reports.services.capa import (
     capa_update,
     capa_withdraw,
 )
+from reports.services.dashboard import dashboard_figures_refresh
 from reports.services.monthly import (
     RECAP_ROLES,
     monthly_report_build,
@@ -59,6 +60,7 @@ __all__ = [
     "csi_answer",
     "csi_campaign_create",
     "csi_survey_link",
+    "dashboard_figures_refresh",
     "monthly_report_build",
     "monthly_report_recipients",
     "monthly_report_send",

@@ -265,7 +265,8 @@ def test_the_live_board_runs_the_same_queries_at_10_and_100_tickets(
     with django_assert_num_queries(BOARD_QUERIES):
         response = client.get("/escalations/board/")
     assert response.context["breached"].total == rows
-    assert len(response.context["breached"].tickets) == rows
+    # At most BOARD_LIMIT (50) shown, the most urgent; the count says how many there are.
+    assert len(response.context["breached"].tickets) == min(rows, 50)
     assert response.context["at_risk"].total == 0
 
 
@@ -459,6 +460,21 @@ def test_the_board_is_bounded_and_says_how_many_more(staff: Staff, monkeypatch: 
     assert "2 more not shown." in response.content.decode()
 
 
+def test_the_board_counts_each_column_up_to_its_cap(staff: Staff, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(selectors, "BOARD_LIMIT", 2)
+    monkeypatch.setattr(selectors, "BOARD_COUNT_CAP", 3)
+    service = ServiceFactory()
+    long_ago = timezone.now() - dt.timedelta(days=10)
+    for _ in range(5):
+        make_ticket(actor=staff.agent, service=service, now=long_ago)
+    response = client_for(staff.supervisor).get("/escalations/board/")
+    column = response.context["breached"]
+    assert (len(column.tickets), column.total, column.total_is_capped) == (2, 3, True)
+    html = response.content.decode()
+    assert '<span class="badge text-bg-danger" data-testid="breached-count">3+</span>' in html
+    assert "More than 1 more not shown: the queue has them all." in html
+
+
 def test_the_board_refresh_returns_only_the_board(staff: Staff) -> None:
     make_ticket(actor=staff.agent, service=ServiceFactory(), now=timezone.now() - dt.timedelta(days=10))
     response = client_for(staff.supervisor).get("/escalations/board/", HTTP_HX_REQUEST="true")
@@ -480,3 +496,20 @@ def test_notes_and_descriptions_are_escaped_on_both_pages(staff: Staff) -> None:
     assert queue.count(XSS_ESCAPED) == 2  # the note and the description
     assert XSS not in board
     assert XSS_ESCAPED in board
+
+
+def test_each_queue_row_picks_its_own_assignee_from_the_people_rendered_once(staff: Staff) -> None:
+    [held] = escalate(staff, 1)
+    Ticket.objects.filter(pk=held.ticket_id).update(assignee=staff.agent)
+    [unheld] = escalate(staff, 1)
+    Ticket.objects.filter(pk=unheld.ticket_id).update(assignee=None)
+    html = client_for(staff.supervisor).get("/escalations/?level=1").content.decode()
+    people = selectors.reassign_choices()["people"]
+    for escalation, chosen in ((held, staff.agent.pk), (unheld, None)):
+        picker = re.search(rf'<select[^>]*id="reassign-{escalation.pk}".*?</select>', html, re.S)
+        assert picker
+        options = re.findall(r'<option value="(\d+)"( selected)?>', picker.group(0))
+        assert [int(value) for value, _selected in options] == [person.pk for person in people]
+        assert [int(value) for value, selected in options if selected] == ([chosen] if chosen else [])
+        assert f'action="/escalations/{escalation.pk}/acknowledge/"' in html
+        assert f'action="/escalations/{escalation.pk}/reassign/"' in html

@@ -270,10 +270,9 @@ def test_the_dashboard_runs_the_same_queries_whatever_the_data(
         assert client.get("/reports/").status_code == 200
 
 
-# Session, user, roles, the navigation's unread count; overview 5 (the open backlog by stage and
-# classification, the period's counts in one statement, escalations by level, unacknowledged, ratings);
-# trend 2; SLA per day 2; the open incidents with their linked counts 1 (issue 16).
-DASHBOARD_QUERIES = 14
+# Session, user, roles, the navigation's unread count; the stored figures (one row: the backlog, the
+# period's counts, the trends, the SLA per day); the open incidents with their capped linked counts.
+DASHBOARD_QUERIES = 6
 
 
 # --- Monthly reports ---------------------------------------------------------------------------------------
@@ -563,6 +562,24 @@ def test_the_rca_list_runs_the_same_queries_at_10_and_100_rows(
         assert covered.number in html_of(response)
 
 
+def test_the_rca_list_shows_the_first_tickets_of_an_rca_and_links_to_the_rest(
+    staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "RCA_TICKETS_SHOWN", 2)
+    first = ticket_resolved_with(staff, RCA)
+    rca = RootCauseAnalysis.objects.get(tickets=first)
+    covered = [first, ticket_resolved_with(staff, rca.pk), ticket_resolved_with(staff, rca.pk)]
+    numbers = sorted(ticket.number for ticket in covered)
+    response = client_for(staff.analyst).get("/reports/rca/")
+    [shown] = response.context["analyses"]
+    # Two shown and one more read, to know there are more.
+    assert [ticket.number for ticket in shown.tickets_shown] == numbers
+    html = html_of(response)
+    assert all(f"/console/tickets/{number}/" in html for number in numbers[:2])
+    assert f"/console/tickets/{numbers[2]}/" not in html
+    assert f'<a href="/reports/rca/{rca.pk}/" data-testid="more-tickets">and more</a>' in html
+
+
 # Session, user, roles, unread count; categories, count, analyses, tickets.
 RCA_LIST_QUERIES = 8
 
@@ -587,9 +604,10 @@ def test_the_rca_pages_show_the_tickets_each_analysis_covers(staff: Staff) -> No
 
     listing = client_for(staff.analyst).get("/reports/rca/")
     analyses = {a.pk: a for a in listing.context["analyses"]}
-    assert sorted(t.number for t in analyses[rca.pk].tickets.all()) == sorted([first.number, second.number])
+    assert [t.number for t in analyses[rca.pk].tickets_shown] == sorted([first.number, second.number])
     assert analyses[rca.pk].capa_count == 1
-    assert [t.number for t in analyses[other.rca_id].tickets.all()] == [other.number]
+    assert [t.number for t in analyses[other.rca_id].tickets_shown] == [other.number]
+    assert 'data-testid="more-tickets"' not in html_of(listing)
     filtered = client_for(staff.analyst).get("/reports/rca/?category=power_failure").context["analyses"]
     assert [a.pk for a in filtered] == [rca.pk]
 
