@@ -21,9 +21,17 @@ from tickets.services.intake import (
     ticket_file_from_portal,
     ticket_log,
 )
+from tickets.services.queue import (
+    BULK_ACTIONS,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_rename,
+    tickets_bulk_act,
+)
 
 __all__ = [
     "ACTION_NAMES",
+    "BULK_ACTIONS",
     "FIRST_LINE_TEAM",
     "STAGE_NAMES",
     "ActionResult",
@@ -34,6 +42,9 @@ __all__ = [
     "customer_create",
     "customer_find_or_create",
     "history_context",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "service_create",
     "stage_refusal",
     "ticket_act",
@@ -41,4 +52,5 @@ __all__ = [
     "ticket_customer_message",
     "ticket_file_from_portal",
     "ticket_log",
+    "tickets_bulk_act",
 ]
