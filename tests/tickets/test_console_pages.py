@@ -223,7 +223,7 @@ def test_the_queue_lists_open_tickets_with_their_columns_and_sla_badges(staff: S
     assert f'data-due="{timezone.localtime(ticket.resolution_due).isoformat()}"' in row_html
     assert f'data-due="{timezone.localtime(ticket.first_response_due).isoformat()}"' in row_html
     # Asked for, closed tickets are listed too.
-    assert numbers_in(client_for(staff.agent).get("/console/?stage=closed")) == [closed.number]
+    assert numbers_in(client_for(staff.agent).get("/console/?tab=all&stage=closed")) == [closed.number]
 
 
 def test_the_queue_filters_by_stage_classification_category_channel_and_team(staff: Staff) -> None:
