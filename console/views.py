@@ -288,7 +288,9 @@ def _shown_queue_query(request: HttpRequest) -> str:
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         parts = urlsplit(referer)
-        if parts.path == queue:
+        # Without a tab the page was shown as it landed and nothing was changed since (the filters'
+        # addresses always name the tab): the query it was rendered with says the same, tab included.
+        if parts.path == queue and "tab" in QueryDict(parts.query):
             return parts.query
     return str(request.POST.get("query", ""))[:2000]
 
@@ -299,6 +301,8 @@ def _saved_view_query(params: QueryDict) -> str:
     kept = QueryDict(mutable=True)
     for name in SAVED_VIEW_PARAMS:
         values = [value for value in params.getlist(name) if value]
+        if name == "ordering" and values == [QUEUE_ORDERINGS[0][0]]:
+            continue  # the default sort, whether the address names it or not
         if values:
             kept.setlist(name, values)
     return kept.urlencode()

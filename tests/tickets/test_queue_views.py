@@ -210,6 +210,21 @@ def test_a_view_saved_from_the_filters_is_listed_renamed_and_deleted_by_its_owne
     assert not SavedQueueView.objects.filter(pk=view.pk).exists()
 
 
+def test_a_view_saved_from_the_landing_page_keeps_its_tab_and_is_marked_when_shown(staff: Staff) -> None:
+    agent = client_for(staff.agent)
+    # The page as it landed (no tab in its address): the query it was rendered with names the tab.
+    agent.post(
+        "/console/views/",
+        {"name": "Landing", "query": "tab=mine&ordering=next_due"},
+        HTTP_REFERER="http://testserver/console/",
+    )
+    view = SavedQueueView.objects.get(owner=staff.agent)
+    assert view.query == "tab=mine"  # the default sort is not kept
+    for address in ("/console/", "/console/?tab=mine", "/console/?tab=mine&ordering=next_due"):
+        assert agent.get(address).context["current_saved"] == view.pk, address
+    assert agent.get("/console/?tab=all").context["current_saved"] is None
+
+
 def test_nobody_renames_deletes_or_sees_another_persons_view(staff: Staff) -> None:
     view = services.saved_view_create(owner=staff.agent, name="Mine only", query="tab=all&category=billing")
     other = client_for(staff.support)
@@ -359,3 +374,49 @@ def test_every_tab_and_view_runs_the_same_queries_however_many_rows(
         response = client.get(address)
     assert response.status_code == 200
     assert len(response.context["saved_views"]) == 3
+
+
+# --- Indexes ------------------------------------------------------------------------------------------------
+
+
+def plan_of(queryset: Any) -> str:
+    from django.db import connection, transaction
+
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A test database is too small for the planner to prefer an index; forbidding the sequential
+        # scan shows which index can answer the query at all (bench/README: the plans at 10,000 tickets).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("tab", "view", "indexes"),
+    [
+        ("at_risk", "", ["ticket_unassigned_at_risk"]),
+        ("all", "waiting", ["ticket_waiting_next_due"]),
+        ("all", "confirmed", ["ticket_open_stage_next_due"]),
+        (
+            "all",
+            "breached_today",
+            [
+                "ticket_response_breach_due",
+                "ticket_response_escalate_due",
+                "ticket_resolution_breach_due",
+                "ticket_resolution_escalate_due",
+            ],
+        ),
+    ],
+)
+def test_the_supervisors_tab_and_the_built_in_views_are_answered_from_their_indexes(
+    staff: Staff, tab: str, view: str, indexes: list[str]
+) -> None:
+    from tickets import selectors
+
+    queryset = selectors.queue_tickets(
+        viewer=staff.supervisor, now=dt.datetime.now(dt.UTC), tab=tab, view=view
+    ).exclude(stage=Stage.CLOSED)
+    plan = plan_of(queryset.order_by("next_due", "pk")[:51])
+    for index in indexes:
+        assert index in plan, plan
