@@ -19,7 +19,7 @@
 
   function typing(target) {
     if (!target || !target.closest) return false;
-    return Boolean(target.closest("input, textarea, select, button, [contenteditable]:not([contenteditable='false'])"));
+    return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
   }
 
   function rows() {
@@ -33,6 +33,7 @@
   function mark(row) {
     rows().forEach(function (other) { other.classList.remove("is-current"); });
     if (row) row.classList.add("is-current");
+    currentNumber = row ? row.getAttribute("data-number") : null;
   }
 
   function focusRow(row) {
@@ -94,8 +95,25 @@
     if (details.scrollIntoView) details.scrollIntoView({ block: "nearest" });
   }
 
+  // The row the keyboard was on stays marked when the table refreshes itself or is filtered (htmx swaps it).
+  var currentNumber = null;
+  function restore() {
+    if (!currentNumber) return;
+    var row = document.querySelector('#queue-table tr.queue-row[data-number="' + currentNumber + '"]');
+    if (row) row.classList.add("is-current");
+  }
+
+  // Closing the help puts the focus back where it was (or nowhere), never on the hidden dialog's button.
+  var opener = null;
+  help.addEventListener("close", function () {
+    if (opener && opener !== document.body && document.contains(opener) && opener.focus) opener.focus();
+    else if (document.activeElement && help.contains(document.activeElement)) document.activeElement.blur();
+    opener = null;
+  });
+
   if (kind === "queue") {
     remember();
+    document.body.addEventListener("htmx:afterSettle", restore);
     document.body.addEventListener("htmx:afterSettle", remember);
     document.body.addEventListener("htmx:pushedIntoHistory", remember);
     document.addEventListener("focusin", function (event) {
@@ -108,9 +126,13 @@
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || help.open) return;
     var key = event.key;
     var onLink = event.target && event.target.matches && event.target.matches("a.queue-open");
+    // Enter keeps its own meaning on a button, a link or a control; on the page or a row it opens the row.
+    var onPageOrRow = event.target === document.body || (event.target && event.target.matches &&
+      event.target.matches("tr.queue-row"));
     if (typing(event.target)) return;
     if (key === "?") {
       event.preventDefault();
+      opener = document.activeElement;
       help.showModal();
       return;
     }
@@ -118,7 +140,7 @@
       if (key === "j" || key === "k") {
         event.preventDefault();
         move(key === "j" ? 1 : -1);
-      } else if (key === "o" || (key === "Enter" && !onLink)) {
+      } else if (key === "o" || (key === "Enter" && !onLink && onPageOrRow)) {
         if (currentRow()) {
           event.preventDefault();
           openRow(currentRow());

@@ -135,8 +135,15 @@ def test_j_k_x_and_enter_work_the_queue_and_r_n_and_j_the_ticket_page(
     assert_accessible(page)
     page.keyboard.press("Escape")
     expect(help_dialog).to_be_hidden()
-    # Enter opens the row the keyboard is on.
-    page.keyboard.press("j")
+    # The row the keyboard is on stays marked through the table's refresh; Enter opens it.
+    page.evaluate("() => document.querySelector('#queue-table').setAttribute('data-old', '')")
+    page.evaluate(
+        "() => htmx.ajax('GET', document.querySelector('#queue-table').getAttribute('hx-get'),"
+        " {target: '#queue-table', swap: 'outerHTML'})"
+    )
+    expect(page.locator("#queue-table[data-old]")).to_have_count(0)  # the table was swapped
+    expect(page.locator("tr.queue-row.is-current")).to_have_attribute("data-number", order[1])
+    page.keyboard.press("k")
     expect(page.locator("tr.queue-row.is-current")).to_have_attribute("data-number", order[0])
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{page.url.split('/console/')[0]}/console/tickets/{order[0]}/")
