@@ -93,8 +93,16 @@ LIST, REPORT, NONE = TARGET_LIST_MS, TARGET_REPORT_MS, None
 
 PAGES = [
     # The console queue (tickets/urls.py): tabs, sort, deep page, filters.
-    Page("console: All tab, default sort", "/console/", "agent"),
-    Page("console: All tab, default sort", "/console/", "supervisor"),
+    Page("console: All tab, default sort", "/console/?tab=all", "agent"),
+    Page("console: All tab, default sort", "/console/?tab=all", "supervisor"),
+    # Where each role lands (the queue's role tabs), and the built-in views.
+    Page("console: landing, My tickets", "/console/", "agent"),
+    Page("console: landing, Awaiting verification", "/console/", "support"),
+    Page("console: landing, Unassigned at risk", "/console/", "supervisor"),
+    Page("console: landing, My team", "/console/", "technician"),
+    Page("console: view Customer confirmed", "/console/?tab=all&view=confirmed", "agent"),
+    Page("console: view Waiting for the customer", "/console/?tab=all&view=waiting", "agent"),
+    Page("console: view Breached today", "/console/?tab=all&view=breached_today", "supervisor"),
     Page("console: All tab", "/console/?tab=all", "technician"),
     Page("console: My team tab", "/console/?tab=team", "supervisor"),
     Page("console: My team tab", "/console/?tab=team", "technician"),
@@ -103,7 +111,7 @@ PAGES = [
     Page("console: My tickets tab", "/console/?tab=mine", "agent"),
     Page("console: My tickets tab", "/console/?tab=mine", "technician"),
     Page("console: sorted by first response due", "/console/?ordering=first_response_due", "agent"),
-    Page("console: page 100", "/console/", "agent", deep=100),
+    Page("console: page 100", "/console/?tab=all", "agent", deep=100),
     Page("console: stage + category filter", "/console/?stage=dispatched&category=network", "supervisor"),
     Page("console: SLA state breached", "/console/?sla_state=breached", "supervisor"),
     Page("console: search a customer's name", "/console/?search={customer_name}", "agent"),

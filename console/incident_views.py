@@ -8,15 +8,12 @@ its POST is refused (403) before anything is read or written."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +25,7 @@ from console.incident_forms import (
     IncidentRestorationForm,
     IncidentUpdateForm,
 )
+from console.views import back_to_queue as _back_to_queue
 from console.views import staff_required
 from helpdesk.lib import keyset
 from helpdesk.lib.errors import DomainError, InvalidInput, NotFound
@@ -246,22 +244,6 @@ def incident_resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 # --- Linking a queue selection ------------------------------------------------------------------------
-
-
-def _back_to_queue(request: HttpRequest) -> HttpResponse:
-    """Back to the queue as the agent left it: the page's address as the browser last showed it (the
-    Referer: the HTMX filters push their address without reloading the page), else the address the page
-    was rendered at; only a queue address of this site."""
-    queue = reverse("console:queue")
-    for candidate in (str(request.META.get("HTTP_REFERER", "")), str(request.POST.get("next", ""))):
-        if not candidate or not url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            continue
-        parts = urlsplit(candidate)
-        if parts.path == queue:
-            return redirect(f"{parts.path}?{parts.query}" if parts.query else parts.path)
-    return redirect(queue)
 
 
 @require_POST

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,9 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -64,9 +67,36 @@ PAGE_SIZE = 50
 QUEUE_TAB_LABELS = {
     "mine": gettext_lazy("My tickets"),
     "team": gettext_lazy("My team"),
+    "verify": gettext_lazy("Awaiting verification"),
     "unassigned": gettext_lazy("Unassigned"),
+    "at_risk": gettext_lazy("Unassigned, at risk"),
     "all": gettext_lazy("All"),
 }
+# The built-in views (tickets.selectors.queue_view_q), listed beside the tabs before the saved ones.
+QUEUE_VIEW_LABELS = {
+    "confirmed": gettext_lazy("Customer confirmed — close"),
+    "waiting": gettext_lazy("Waiting for the customer"),
+    "breached_today": gettext_lazy("Breached today"),
+}
+# What a saved view keeps of the queue's address: the tab, the view, the filters and the sort (not the
+# page it was on).
+SAVED_VIEW_PARAMS = (
+    "tab",
+    "view",
+    "search",
+    "stage",
+    "classification",
+    "category",
+    "channel",
+    "team",
+    "assignee",
+    "sla_state",
+    "sla_clock",
+    "paused",
+    "public_exposure",
+    "escalation_level",
+    "ordering",
+)
 QUEUE_ORDERINGS = [
     ("next_due", gettext_lazy("Most urgent first")),
     ("resolution_due", gettext_lazy("Resolution due")),
@@ -133,6 +163,9 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         params["ordering"] = QUEUE_ORDERINGS[0][0]
     search = " ".join(params.get("search", "").split())[: selectors.SEARCH_MAX]
     sla_clock = params.get("sla_clock", "") if params.get("sla_clock") in selectors.SLA_CLOCKS else ""
+    view = params.get("view", "") if params.get("view") in selectors.QUEUE_VIEWS else ""
+    if not view:
+        params.pop("view", None)
     base = selectors.queue_tickets(
         viewer=viewer,
         now=now,
@@ -140,12 +173,14 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         search=search,
         sla_clock=sla_clock,
         sla_state=params.get("sla_state", "") if sla_clock else "",
+        view=view,
     )
     if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
         base = base.exclude(stage=Stage.CLOSED)
     filter_params = params.copy()
     for name in (
         "tab",
+        "view",
         "search",
         "page",
         "after",
@@ -176,14 +211,29 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     count, more = keyset.capped_count(tickets)
     # The queue selection's "link to incident" (console.incident_views.queue_link): for the roles the flow
     # table lets link, the open incidents read once for the page (the HTMX refresh swaps only the table).
-    can_link = bool(roles_of(viewer) & ACTIONS[Action.LINK_INCIDENT].roles) or viewer.is_superuser
-    link_incidents = selectors.incident_link_choices() if can_link and not request.htmx else []
+    # The bulk actions on the same selection (queue_bulk): assigning (supervisors) and a note (everyone
+    # who writes notes); each ticket is still checked on its own when the action is taken.
+    roles = roles_of(viewer)
+    can_link = bool(roles & ACTIONS[Action.LINK_INCIDENT].roles) or viewer.is_superuser
+    can_assign = bool(roles & ACTIONS[Action.ASSIGN].roles) or viewer.is_superuser
+    can_note = bool(roles & ACTIONS[Action.NOTE].roles) or viewer.is_superuser
+    full_page = not request.htmx
+    link_incidents = selectors.incident_link_choices() if can_link and full_page else []
+    assign_people = selectors.staff_choices() if can_assign and full_page else []
+    saved_views = selectors.saved_queue_views(owner=viewer) if full_page else []
     query = params.copy()
     query.pop("page", None)
     query.pop("after", None)
+    saved_query = _saved_view_query(params)
     context = {
         "tab": tab,
         "tabs": [(key, QUEUE_TAB_LABELS[key]) for key in tabs],
+        "view": view,
+        "views": list(QUEUE_VIEW_LABELS.items()),
+        "saved_views": saved_views,
+        "saved_query": saved_query,
+        "now": now,
+        "current_saved": next((saved.pk for saved in saved_views if saved.query == saved_query), None),
         "ignored": ignored,
         "page": page,
         "count": count,
@@ -200,7 +250,11 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "orderings": QUEUE_ORDERINGS,
         "teams": teams,
         "can_link": can_link,
+        "can_assign": can_assign,
+        "can_note": can_note,
+        "can_select": can_link or can_assign or can_note,
         "link_incidents": link_incidents,
+        "assign_people": assign_people,
         "selected": {
             "stage": params.getlist("stage"),
             "classification": params.getlist("classification"),
@@ -215,6 +269,142 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "console/queue.html#queue-table" if request.htmx else "console/queue.html"
     return render(request, template, context)
+
+
+def back_to_queue(request: HttpRequest) -> HttpResponse:
+    """Back to the queue as the agent left it: the page's address as the browser last showed it (the
+    Referer: the HTMX filters push their address without reloading the page), else the address the page
+    was rendered at; only a queue address of this site."""
+    queue = reverse("console:queue")
+    for candidate in (str(request.META.get("HTTP_REFERER", "")), str(request.POST.get("next", ""))):
+        if not candidate or not url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            continue
+        parts = urlsplit(candidate)
+        if parts.path == queue:
+            return redirect(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+    return redirect(queue)
+
+
+def _shown_queue_query(request: HttpRequest) -> str:
+    """The query of the queue's address as the browser last showed it (the Referer, as `back_to_queue`
+    reads it: the HTMX filters push their address without reloading the page, so a hidden field rendered
+    with the page may be stale), else the `query` the page was rendered with."""
+    queue = reverse("console:queue")
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        # Without a tab the page was shown as it landed and nothing was changed since (the filters'
+        # addresses always name the tab): the query it was rendered with says the same, tab included.
+        if parts.path == queue and "tab" in QueryDict(parts.query):
+            return parts.query
+    return str(request.POST.get("query", ""))[:2000]
+
+
+def _saved_view_query(params: QueryDict) -> str:
+    """The part of the queue's address a saved view keeps (SAVED_VIEW_PARAMS), in a fixed order so that
+    the same filters always read the same (the list marks the view the queue is showing)."""
+    kept = QueryDict(mutable=True)
+    for name in SAVED_VIEW_PARAMS:
+        values = [value for value in params.getlist(name) if value]
+        if name == "ordering" and values == [QUEUE_ORDERINGS[0][0]]:
+            continue  # the default sort, whether the address names it or not
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+def _queue_address(query: str) -> str:
+    return f"{reverse('console:queue')}?{query}" if query else reverse("console:queue")
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: HttpRequest, action: str) -> HttpResponse:
+    """Assign the tickets ticked in the queue to one person, or add one internal note to each, through
+    `tickets.services.tickets_bulk_act` (each ticket checked on its own: role, stage, who can hold it).
+    Says "N done, M refused" with the reasons; a refused ticket changes nothing."""
+    if action not in services.BULK_ACTIONS:
+        raise Http404(_("No such action."))
+    post = _posted(request)
+    if post is None:
+        messages.error(request, _("Nothing was changed: the text is too long for the server to accept."))
+        return back_to_queue(request)
+    numbers = [number.strip()[:20] for number in post.getlist("tickets") if number.strip()]
+    data = {"assignee": post.get("assignee", ""), "body": post.get("body", "")}
+    try:
+        results = services.tickets_bulk_act(
+            actor=signed_in_user(request), numbers=numbers, action=action, data=data
+        )
+    except InvalidInput as exc:
+        messages.error(request, _("Nothing was changed: %(why)s") % {"why": exc.message})
+        return back_to_queue(request)
+    done = sorted(number for number, why in results.items() if not why)
+    reasons: dict[str, list[str]] = {}
+    for number, why in sorted(results.items()):
+        if why:
+            reasons.setdefault(why, []).append(number)
+    refused = sum(len(numbers) for numbers in reasons.values())
+    if not refused:
+        messages.success(request, _("%(done)s done.") % {"done": len(done)})
+    else:
+        why = " ".join(f"{', '.join(numbers)}: {reason}" for reason, numbers in reasons.items())
+        level = messages.WARNING if done else messages.ERROR
+        messages.add_message(
+            request,
+            level,
+            _("%(done)s done, %(refused)s refused: %(why)s")
+            % {"done": len(done), "refused": refused, "why": why},
+        )
+    return back_to_queue(request)
+
+
+@require_POST
+@staff_required
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the queue's current filters under a name (the viewer's own view)."""
+    query = _saved_view_query(QueryDict(_shown_queue_query(request)))
+    try:
+        saved = services.saved_view_create(
+            owner=signed_in_user(request), name=request.POST.get("name", ""), query=query
+        )
+    except InvalidInput as exc:
+        messages.error(request, _("The view was not saved: %(why)s") % {"why": exc.message})
+        return redirect(_queue_address(query))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
+    return redirect(_queue_address(saved.query))
+
+
+@require_POST
+@staff_required
+def saved_view_rename(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Rename one of the viewer's views; someone else's is not found (404) and nothing changes."""
+    try:
+        saved = services.saved_view_rename(
+            owner=signed_in_user(request), view_id=view_id, name=request.POST.get("name", "")
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except InvalidInput as exc:
+        messages.error(request, _("The view was not renamed: %(why)s") % {"why": exc.message})
+        return back_to_queue(request)
+    messages.success(request, _("View renamed “%(name)s”.") % {"name": saved.name})
+    return back_to_queue(request)
+
+
+@require_POST
+@staff_required
+def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Delete one of the viewer's views; someone else's is not found (404) and nothing changes."""
+    try:
+        name = services.saved_view_delete(owner=signed_in_user(request), view_id=view_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": name})
+    return back_to_queue(request)
 
 
 # --- The ticket page ------------------------------------------------------------------------------------

@@ -789,6 +789,31 @@ class Ticket(models.Model):
                 name="ticket_open_response_due",
                 condition=~Q(stage="closed"),
             ),
+            # The queue's role tabs and built-in views (console queue, issue "The queue"), each a partial
+            # index walked in "most urgent first" order that stops at the page: the tickets of one open
+            # stage (support's "awaiting verification", the "customer confirmed" view), those waiting for
+            # the customer, and the unassigned ones whose clock the SLA watcher has marked at risk or
+            # breached (the supervisors' landing tab).
+            models.Index(
+                fields=["stage", "next_due", "id"],
+                name="ticket_open_stage_next_due",
+                condition=~Q(stage="closed"),
+            ),
+            models.Index(
+                fields=["next_due", "id"],
+                name="ticket_waiting_next_due",
+                condition=Q(paused=True) & ~Q(stage="closed"),
+            ),
+            models.Index(
+                fields=["next_due", "id"],
+                name="ticket_unassigned_at_risk",
+                condition=Q(assignee__isnull=True, paused=False)
+                & ~Q(stage="closed")
+                & (
+                    Q(response_sla__in=["at_risk", "breached"])
+                    | Q(resolution_sla__in=["at_risk", "breached"])
+                ),
+            ),
             # The managers' daily and weekly figures (reports.selectors.overview, the daily charts): what
             # happened in a day, week or month, counted from the index of each moment.
             models.Index(fields=["first_response_due"], name="ticket_response_due"),
@@ -880,6 +905,36 @@ class TicketSearch(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+
+# How many queue views one person may keep (a list beside the tabs, not a second database).
+SAVED_VIEWS_MAX = 30
+
+
+class SavedQueueView(models.Model):
+    """A set of the console queue's filters that one staff member saved under a name, to come back to
+    with one click; theirs alone (nobody else sees, renames or deletes it). `query` is the queue's
+    address query (tab, filters, sort), as the console wrote it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_queue_views",
+        db_index=False,  # the unique (owner, name) constraint's index serves it
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class InboundOutcome(models.TextChoices):

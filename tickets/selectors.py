@@ -4,6 +4,7 @@ queries, and the history of a ticket as who/when/what/before/after."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +29,16 @@ from tickets.models import (
     OPEN_STAGES,
     PUBLIC_MESSAGE_KINDS,
     RUNNING_SLA_STATES,
+    SAVED_VIEWS_MAX,
     Attachment,
     Customer,
     Incident,
     IncidentUpdate,
     Macro,
+    SavedQueueView,
     Service,
+    SlaState,
+    Stage,
     Team,
     Ticket,
     TicketMessage,
@@ -236,11 +241,15 @@ def attachment_for_customer(*, ticket: Ticket, attachment_id: int) -> Attachment
 # Reads of the console pages (tickets.views). Each returns evaluated, prefetched data, so that a page runs a
 # fixed number of queries however many rows or messages it shows.
 
-QUEUE_TABS = ("mine", "team", "unassigned", "all")
+QUEUE_TABS = ("mine", "team", "verify", "unassigned", "at_risk", "all")
 # Roles that hold tickets themselves, so "My tickets" and "Unassigned" mean something to them.
 WORKING_ROLES = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICIAN})
+# Who verifies received complaints (SPEC §5 stage 2; the flow table gives `verify` to both).
+VERIFYING_ROLES = frozenset({Role.SUPPORT, Role.SUPERVISOR})
 SLA_CLOCKS = ("response", "resolution")
 SEARCH_MAX = 100
+# The clock states the SLA watcher stores that make a ticket need someone now.
+NEEDS_ATTENTION_STATES = (SlaState.AT_RISK.value, SlaState.BREACHED.value)
 
 
 def queue_teams(*, viewer: AbstractBaseUser) -> list[Team]:
@@ -250,19 +259,97 @@ def queue_teams(*, viewer: AbstractBaseUser) -> list[Team]:
 
 
 def queue_tabs(*, viewer: AbstractBaseUser, teams: list[Team]) -> tuple[list[str], str]:
-    """The queue tabs this viewer gets, and the one shown first. Everyone has "All" (what they may see);
-    people who hold tickets have "My tickets" and "Unassigned"; team members have "My team". A
-    technician starts on their team's tickets, everyone else on all of them."""
+    """The queue tabs this viewer gets, and the one each role lands on (where it works, SPEC §1, §5).
+
+    Everyone has "All" (what they may see); people who hold tickets have "My tickets" and
+    "Unassigned"; team members "My team"; support and supervisors "Awaiting verification";
+    supervisors "Unassigned, at risk". Landing: a supervisor on the unassigned tickets at risk (they
+    dispatch and are the first escalation level), a technician on their team's tickets, support on what
+    awaits verification, an agent on their own tickets, everyone else on all. Someone with several roles
+    lands on the first of these that applies."""
     roles = roles_of(viewer)
-    works = bool(roles & WORKING_ROLES) or bool(getattr(viewer, "is_superuser", False))
+    superuser = bool(getattr(viewer, "is_superuser", False))
+    works = bool(roles & WORKING_ROLES) or superuser
     in_a_team = any(team.is_member for team in teams)  # type: ignore[attr-defined]
-    tabs = [
-        tab
-        for tab, shown in (("mine", works), ("team", in_a_team), ("unassigned", works), ("all", True))
-        if shown
-    ]
-    default = ("team" if in_a_team else "mine") if Role.TECHNICIAN in roles else "all"
+    verifies = bool(roles & VERIFYING_ROLES) or superuser
+    supervises = Role.SUPERVISOR in roles or superuser
+    shown = {
+        "mine": works,
+        "team": in_a_team,
+        "verify": verifies,
+        "unassigned": works,
+        "at_risk": supervises,
+        "all": True,
+    }
+    tabs = [tab for tab in QUEUE_TABS if shown[tab]]
+    if Role.SUPERVISOR in roles:
+        default = "at_risk"
+    elif Role.TECHNICIAN in roles:
+        default = "team" if in_a_team else "mine"
+    elif Role.SUPPORT in roles:
+        default = "verify"
+    elif Role.AGENT in roles:
+        default = "mine"
+    else:
+        default = "all"
     return tabs, default
+
+
+def _start_of_today(now: dt.datetime) -> dt.datetime:
+    """Midnight of `now`'s day at the head office (the day the floor works and reports in)."""
+    from django.conf import settings
+
+    zone = zoneinfo.ZoneInfo(str(settings.HELPDESK["DEFAULT_REGION_TIME_ZONE"]))
+    return dt.datetime.combine(now.astimezone(zone).date(), dt.time.min, tzinfo=zone)
+
+
+def breached_today_q(now: dt.datetime) -> Q:
+    """Tickets with a running, not paused clock whose deadline passed today (head-office day), up to
+    `now`. Each arm names one partial index of the SLA sweeps (ticket_response_breach_due and
+    ticket_response_escalate_due, the same for resolution), so PostgreSQL reads today's range from the
+    four of them (a bitmap OR) instead of walking every open ticket."""
+    start = _start_of_today(now)
+    arms = Q(pk__in=[])
+    for due, column in (("first_response_due", "response_sla"), ("resolution_due", "resolution_sla")):
+        window = {f"{due}__gte": start, f"{due}__lte": now}
+        arms |= Q(paused=False, **{f"{column}__in": [SlaState.OK.value, SlaState.AT_RISK.value]}, **window)
+        arms |= Q(paused=False, **{column: SlaState.BREACHED.value}, **window)
+    return arms
+
+
+def unassigned_at_risk_q() -> Q:
+    """Unassigned tickets, not waiting for the customer, with a clock the SLA watcher has marked at risk
+    or breached (it marks them within a minute of the moment): exactly the condition of the partial index
+    ticket_unassigned_at_risk, which the supervisors' tab walks."""
+    return (
+        Q(assignee__isnull=True, paused=False)
+        & ~Q(stage=Stage.CLOSED)
+        & (Q(response_sla__in=NEEDS_ATTENTION_STATES) | Q(resolution_sla__in=NEEDS_ATTENTION_STATES))
+    )
+
+
+# The built-in views of the queue: a filter set each, applied on top of the tab (links open them on
+# "All"). Labels are the console's (console.views.QUEUE_VIEW_LABELS).
+QUEUE_VIEWS = ("confirmed", "waiting", "breached_today")
+
+
+def queue_view_q(view: str, now: dt.datetime) -> Q | None:
+    """The condition of a built-in view, or None for no (or an unknown) view.
+
+    "confirmed": the customer confirmed the fix, the agent closes it (stage 5). "waiting": waiting for the
+    customer (the SLA clock paused). "breached_today": `breached_today_q`."""
+    if view == "confirmed":
+        return Q(stage=Stage.CONFIRMED)
+    if view == "waiting":
+        return Q(paused=True) & ~Q(stage=Stage.CLOSED)
+    if view == "breached_today":
+        return breached_today_q(now)
+    return None
+
+
+def saved_queue_views(*, owner: AbstractBaseUser) -> list[SavedQueueView]:
+    """The queue views this person saved, by name (one query; at most SAVED_VIEWS_MAX exist)."""
+    return list(SavedQueueView.objects.filter(owner_id=owner.pk).order_by("name", "id")[:SAVED_VIEWS_MAX])
 
 
 def ticket_search_q(text: str) -> Q | None:
@@ -325,10 +412,12 @@ def queue_tickets(
     search: str = "",
     sla_clock: str = "",
     sla_state: str = "",
+    view: str = "",
 ) -> QuerySet[Ticket]:
     """The console queue of one tab: the viewer's tickets, their teams', the unassigned ones, or all they
     may see (never more than `visible_tickets` allows), narrowed by the free-text search and, when a
-    clock is named, by that clock's SLA state. The view's FilterSet narrows further and sorts."""
+    clock is named, by that clock's SLA state, and by a built-in view (`queue_view_q`). The view's
+    FilterSet narrows further and sorts."""
     queryset = ticket_list(viewer=viewer, now=now)
     if tab == "mine":
         queryset = queryset.filter(assignee_id=viewer.pk)
@@ -336,6 +425,13 @@ def queue_tickets(
         queryset = queryset.filter(team__in=Team.objects.filter(members__pk=viewer.pk).values("id"))
     elif tab == "unassigned":
         queryset = queryset.filter(assignee__isnull=True)
+    elif tab == "verify":
+        queryset = queryset.filter(stage=Stage.RECEIVED)
+    elif tab == "at_risk":
+        queryset = queryset.filter(unassigned_at_risk_q())
+    view_condition = queue_view_q(view, now)
+    if view_condition is not None:
+        queryset = queryset.filter(view_condition)
     condition = ticket_search_matches(search)
     if condition is not None:
         queryset = queryset.filter(condition)
@@ -607,8 +703,6 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
     By name, with their teams."""
     from django.contrib.auth import get_user_model
 
-    from tickets.models import Stage
-
     people = get_user_model().objects.filter(is_active=True)
     if ticket.stage in (Stage.RECEIVED, Stage.VERIFIED):
         people = people.filter(groups__name__in=[Role.AGENT, Role.SUPPORT, Role.SUPERVISOR])
@@ -618,6 +712,24 @@ def assignable_people(*, ticket: Ticket) -> list[tuple[int, str]]:
             people = people.filter(helpdesk_teams=ticket.team_id)
     ordered = _people(people).order_by("first_name", "last_name", "username")
     return [(person.pk, _person_with_teams(person)) for person in ordered]
+
+
+def assignable_refusal(*, ticket: Ticket, person: Any, person_team_ids: set[int]) -> str | None:
+    """None if `person` can hold `ticket` now by the rule of `assignable_people` (the one picker of the
+    ticket page), else why not: for a queue selection assigned at once, each ticket is checked on its
+    own. `person_team_ids` are the person's teams, read once for the selection."""
+    if not getattr(person, "is_active", False):
+        return str(_("This person's account is not active."))
+    roles = roles_of(person)
+    if ticket.stage in (Stage.RECEIVED, Stage.VERIFIED):
+        if not roles & {Role.AGENT, Role.SUPPORT, Role.SUPERVISOR}:
+            return str(_("Before dispatch a ticket is held by Customer Care (agents, support, supervisors)."))
+        return None
+    if Role.TECHNICIAN not in roles:
+        return str(_("Once dispatched a ticket is held by a technician."))
+    if ticket.team_id and ticket.team_id not in person_team_ids:
+        return str(_("This technician is not in the ticket's team."))
+    return None
 
 
 # --- Mass incidents (SPEC §10) -------------------------------------------------------------------------

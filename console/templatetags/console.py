@@ -144,3 +144,32 @@ def selecting(options: SafeString, value: Any) -> SafeString:
     return mark_safe(  # noqa: S308
         options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
     )
+
+
+@register.filter
+def subject_line(text: Any, length: int = 70) -> str:
+    """A complaint's subject as a list shows it: the first non-blank line of its description, cut at a
+    word (not inside one) to at most `length` characters with "…" when something was left out."""
+    line = next((" ".join(part.split()) for part in str(text or "").splitlines() if part.strip()), "")
+    if len(line) <= length:
+        return line
+    cut = line[: length - 1]
+    if " " in cut and line[length - 1] != " ":
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+@register.simple_tag
+def ago(moment: Any, now: Any) -> str:
+    """How long before `now` a moment was, short as a queue column says it: "5 min ago", "3 h ago",
+    "2 d ago" (the exact time goes in the title beside it)."""
+    if moment is None or now is None:
+        return "—"
+    minutes = max(0, int((now - moment).total_seconds() // 60))
+    if minutes < 1:
+        return str(_("just now"))
+    if minutes < 60:
+        return str(_("%(count)s min ago") % {"count": minutes})
+    if minutes < 48 * 60:
+        return str(_("%(count)s h ago") % {"count": minutes // 60})
+    return str(_("%(count)s d ago") % {"count": minutes // (24 * 60)})

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape
 
 from escalation import services as escalation_services
@@ -100,9 +100,11 @@ def test_a_signed_in_person_without_a_staff_role_gets_403(make_user: Any, staff:
 @pytest.mark.parametrize(
     ("role", "tabs", "default"),
     [
-        ("agent", ["mine", "unassigned", "all"], "all"),
-        ("support", ["mine", "unassigned", "all"], "all"),
-        ("supervisor", ["mine", "unassigned", "all"], "all"),
+        # Each role lands where it works: agents on their own tickets, support on what awaits
+        # verification, supervisors on the unassigned tickets at risk, technicians on their team's.
+        ("agent", ["mine", "unassigned", "all"], "mine"),
+        ("support", ["mine", "verify", "unassigned", "all"], "verify"),
+        ("supervisor", ["mine", "verify", "unassigned", "at_risk", "all"], "at_risk"),
         ("technician", ["mine", "team", "unassigned", "all"], "team"),
         ("manager", ["all"], "all"),
         ("director", ["all"], "all"),
@@ -114,8 +116,9 @@ def test_each_role_gets_its_queue_tabs(staff: Staff, role: str, tabs: list[str],
     html = response.content.decode()
     assert re.findall(r'data-tab="(\w+)"', html) == tabs
     assert response.context["tab"] == default
-    # A tab the role does not have falls back to its default.
+    # A tab the role does not have falls back to its default; ?tab= wins over the landing tab.
     assert client_for(staff.of(role)).get("/console/?tab=nonsense").context["tab"] == default
+    assert client_for(staff.of(role)).get("/console/?tab=all").context["tab"] == "all"
 
 
 def test_the_tabs_split_mine_team_and_unassigned(staff: Staff) -> None:
@@ -187,23 +190,40 @@ def test_the_technician_of_the_team_is_offered_resolve_on_a_dispatched_ticket(st
 
 
 def test_the_queue_lists_open_tickets_with_their_columns_and_sla_badges(staff: Staff) -> None:
-    ticket = ticket_in(Stage.DISPATCHED, staff)
+    description = (
+        "\n  Fibre cut near the tower, no internet since 09:00 in the whole housing estate\nSecond line"
+    )
+    ticket = ticket_in(Stage.DISPATCHED, staff, description=description)
     closed = ticket_in(Stage.CLOSED, staff)
-    response = client_for(staff.agent).get("/console/")
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now() - dt.timedelta(hours=3, minutes=5))
+    response = client_for(staff.agent).get("/console/?tab=all")
     html = response.content.decode()
     assert response.status_code == 200
     assert numbers_in(response) == [ticket.number]
     assert closed.number not in html
-    row_html = html[html.index(f'<tr data-number="{ticket.number}">') :]
+    row_html = html[html.index(f'<tr data-number="{ticket.number}" class="queue-row">') :]
     row_html = row_html[: row_html.index("</tr>")]
-    assert f'<a href="/console/tickets/{ticket.number}/">{ticket.number}</a>' in row_html
+    assert (
+        f'<a class="queue-open ticket-number" href="/console/tickets/{ticket.number}/">{ticket.number}</a>'
+        in row_html
+    )
     for text in (ticket.customer.name, "Network", "Major", "Dispatched", "Network Operation"):
-        assert f"<td>{text}" in row_html, text
+        assert re.search(rf"<td[^>]*>{re.escape(text)}", row_html), text
+    # The subject: the first line of the description, cut at a word within 70 characters; the whole text
+    # in the title.
+    subject = re.search(r'data-testid="subject"><span title="([^"]*)">([^<]*)</span>', row_html)
+    assert subject is not None
+    assert subject.group(2) == "Fibre cut near the tower, no internet since 09:00 in the whole…"
+    assert subject.group(1) == escape(description.strip())  # as stored
+    # The last update as an age, the exact time in the title.
+    updated = Ticket.objects.get(pk=ticket.pk).updated_at
+    exact = escape(formats.date_format(timezone.localtime(updated), "DATETIME_FORMAT"))
+    assert f'data-testid="updated"><span title="{exact}">3 h ago</span>' in row_html
     assert row_html.count('class="badge sla-badge sla-') == 2
     assert f'data-due="{timezone.localtime(ticket.resolution_due).isoformat()}"' in row_html
     assert f'data-due="{timezone.localtime(ticket.first_response_due).isoformat()}"' in row_html
     # Asked for, closed tickets are listed too.
-    assert numbers_in(client_for(staff.agent).get("/console/?stage=closed")) == [closed.number]
+    assert numbers_in(client_for(staff.agent).get("/console/?tab=all&stage=closed")) == [closed.number]
 
 
 def test_the_queue_filters_by_stage_classification_category_channel_and_team(staff: Staff) -> None:
@@ -403,9 +423,11 @@ def test_the_queue_runs_the_same_queries_at_10_and_100_rows(
         assert second.context["page"].next_cursor is None
 
 
-# session, user, roles, unread count (navigation), teams with membership, count, page, and the open
-# incidents the selection can be linked to (issue 16; the agent may link)
-QUEUE_QUERIES = 8
+# session, user, roles, unread count (navigation), teams with membership, count, page, the open
+# incidents the selection can be linked to (issue 16; the agent may link), and the viewer's saved views
+QUEUE_QUERIES = 9
+# A supervisor's queue also lists the people a selection can be assigned to (people, their teams).
+SUPERVISOR_QUEUE_QUERIES = QUEUE_QUERIES + 2
 
 
 # --- The ticket page --------------------------------------------------------------------------------------

@@ -397,7 +397,10 @@ def test_a_selection_without_an_incident_or_by_a_role_that_may_not_link_links_no
     )
     assert elsewhere["Location"] == "/console/"
     assert messages_of(response) == ["Nothing was linked: Choose an open incident."]
-    assert 'form="queue-link"' not in client_for(staff.manager).get("/console/").content.decode()
+    # A manager may tick rows (for a note on each) but is offered no incident to link them to.
+    manager_queue = client_for(staff.manager).get("/console/").content.decode()
+    assert 'id="link-incident"' not in manager_queue
+    assert 'id="bulk-note-body"' in manager_queue
     refused = client_for(staff.manager).post(
         "/console/link-incident/", {"tickets": [ticket.number], "incident": str(incident.pk)}, follow=True
     )

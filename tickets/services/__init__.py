@@ -24,9 +24,17 @@ from tickets.services.intake import (
     ticket_log,
 )
 from tickets.services.macros import macro_save, macro_set_active
+from tickets.services.queue import (
+    BULK_ACTIONS,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_rename,
+    tickets_bulk_act,
+)
 
 __all__ = [
     "ACTION_NAMES",
+    "BULK_ACTIONS",
     "FIRST_LINE_TEAM",
     "STAGE_NAMES",
     "ActionResult",
@@ -40,6 +48,9 @@ __all__ = [
     "history_context",
     "macro_save",
     "macro_set_active",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "service_create",
     "stage_refusal",
     "ticket_act",
@@ -48,4 +59,5 @@ __all__ = [
     "ticket_customer_message",
     "ticket_file_from_portal",
     "ticket_log",
+    "tickets_bulk_act",
 ]

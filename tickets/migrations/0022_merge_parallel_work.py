@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('tickets', '0021_message_purpose_macros_customer_index'),
         ('tickets', '0021_team_region'),
+        ('tickets', '0021_queue_views_and_indexes'),
         ('tickets', '0021_ticket_stage_category_index'),
     ]
 
