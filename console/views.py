@@ -20,12 +20,13 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import ACTION_FORMS, ActionChoices, ActionForm, ComplaintForm, action_forms
-from helpdesk.lib import keyset
+from helpdesk.lib import keyset, zones
 from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, download_response, signed_in_user
@@ -132,10 +133,13 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         sla_clock=sla_clock,
         sla_state=params.get("sla_state", "") if sla_clock else "",
     )
-    if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
+    # `with_closed=1` (the dashboard's links to what happened in a period) keeps closed tickets in.
+    with_closed = params.get("with_closed") == "1"
+    if not with_closed and not [stage for stage in params.getlist("stage") if stage in Stage.values]:
         base = base.exclude(stage=Stage.CLOSED)
     filter_params = params.copy()
     for name in (
+        "with_closed",
         "tab",
         "search",
         "page",
@@ -156,6 +160,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
             filter_params.pop(name, None)
         filterset = TicketFilter(filter_params, queryset=base)
     tickets = filterset.qs
+    extra_filters = _extra_filter_chips(filter_params, with_closed=with_closed)
     # A page is read from an index and starts after the last row of the one before (helpdesk.lib.keyset);
     # the count stops at 10,000.
     page = keyset.keyset_page(
@@ -192,6 +197,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "teams": teams,
         "can_link": can_link,
         "link_incidents": link_incidents,
+        "extra_filters": extra_filters,
         "selected": {
             "stage": params.getlist("stage"),
             "classification": params.getlist("classification"),
@@ -206,6 +212,56 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "console/queue.html#queue-table" if request.htmx else "console/queue.html"
     return render(request, template, context)
+
+
+# The queue's filters that have no field in its form (the dashboard's tiles link with them): shown as
+# chips and carried along by the form as hidden fields.
+EXTRA_FILTERS = {
+    "with_closed": gettext_lazy("Closed tickets included"),
+    "reported_after": gettext_lazy("Reported from"),
+    "reported_before": gettext_lazy("Reported before"),
+    "resolved_after": gettext_lazy("Resolved from"),
+    "resolved_before": gettext_lazy("Resolved before"),
+    "closed_after": gettext_lazy("Closed from"),
+    "closed_before": gettext_lazy("Closed before"),
+    "response_due_after": gettext_lazy("First response due from"),
+    "response_due_before": gettext_lazy("First response due before"),
+    "resolution_due_after": gettext_lazy("Resolution due from"),
+    "resolution_due_before": gettext_lazy("Resolution due before"),
+    "breached": gettext_lazy("Deadline not met"),
+    "classified": gettext_lazy("Classified"),
+    "incident": gettext_lazy("Incident"),
+    "rated_after": gettext_lazy("Rated from"),
+    "rated_before": gettext_lazy("Rated before"),
+    "escalated_after": gettext_lazy("Escalated from"),
+    "escalated_before": gettext_lazy("Escalated before"),
+    "escalated_level": gettext_lazy("Escalated to level"),
+    "escalation_unacknowledged": gettext_lazy("Escalation not acknowledged"),
+}
+
+
+def _extra_filter_chips(params: QueryDict, *, with_closed: bool) -> list[dict[str, str]]:
+    """The understood filters without a form field, as (name, value, label shown)."""
+    chips = []
+    if with_closed:
+        chips.append({"name": "with_closed", "value": "1", "label": str(EXTRA_FILTERS["with_closed"])})
+    clocks = {"response": _("first response"), "resolution": _("resolution")}
+    for name, value in params.items():
+        if name not in EXTRA_FILTERS or name == "with_closed" or not value:
+            continue
+        shown = value
+        moment = parse_datetime(value) if name.endswith(("_after", "_before")) else None
+        if moment is not None:
+            # In the head office's zone, as the dashboard the link came from counts its periods.
+            shown = zones.format_local(moment, zones.zone(None))
+        elif name == "breached":
+            shown = str(clocks.get(value, value))
+        elif name == "incident":
+            shown = f"INC-{value}"
+        elif value in ("true", "false"):
+            shown = _("yes") if value == "true" else _("no")
+        chips.append({"name": name, "value": value, "label": f"{EXTRA_FILTERS[name]}: {shown}"})
+    return chips
 
 
 # --- The ticket page ------------------------------------------------------------------------------------

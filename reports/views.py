@@ -97,13 +97,15 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         period = "day"
     now = timezone.now()
     figures = selectors.overview(period, now)
-    start, _end = selectors.period_bounds(period, now)
+    start, end = selectors.period_bounds(period, now)
     days = TREND_DAYS[period]
     trend = selectors.daily_trend(days=days, now=now)
     sla_days = selectors.daily_sla_compliance(days=days, now=now)
     incidents = selectors.open_incidents_summary()
 
-    layout = presenters.dashboard_layout(figures=figures, trend=trend, sla_days=sla_days, days=days)
+    layout = presenters.dashboard_layout(
+        figures=figures, trend=trend, sla_days=sla_days, days=days, start=start, end=end
+    )
     context = {
         "section_nav": _section_nav(request, "dashboard"),
         "period": period,
@@ -114,7 +116,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "figures": figures,
         "trend": trend,
         "sla_days": sla_days,
-        "open_incidents": incidents,
+        "open_incidents": presenters.with_queue_links(incidents),
         **layout,
     }
     template = (
