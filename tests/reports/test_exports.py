@@ -150,7 +150,7 @@ def test_xlsx_in_indonesian_has_indonesian_sheet_names_headers_and_month_format(
         "SLA per klasifikasi",
         "Waktu",
         "Eskalasi",
-        "Dibuka ulang dan backlog",
+        "Pembukaan ulang dan backlog",
         "Insiden",
         "Akar masalah",
         "CAPA",
