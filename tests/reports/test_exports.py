@@ -167,7 +167,7 @@ def test_xlsx_in_indonesian_has_indonesian_sheet_names_headers_and_month_format(
         ("Respons awal", 5, 3, 0, 0.625),
     ]
     assert [row[0] for row in book["Kepuasan"].iter_rows(min_row=2, max_row=3, values_only=True)] == [
-        "Jumlah penilaian",
+        "Penilaian",
         "Rata-rata CSAT (1–5)",
     ]
 
