@@ -246,7 +246,8 @@ def _extra_filter_chips(params: QueryDict, *, with_closed: bool) -> list[dict[st
     if with_closed:
         chips.append({"name": "with_closed", "value": "1", "label": str(EXTRA_FILTERS["with_closed"])})
     clocks = {"response": _("first response"), "resolution": _("resolution")}
-    for name, value in params.items():
+    for name in params:
+        value = str(params.get(name, ""))
         if name not in EXTRA_FILTERS or name == "with_closed" or not value:
             continue
         shown = value

@@ -552,9 +552,10 @@ def charts(data: dict[str, Any]) -> dict[str, str]:
     percent_axes.set_ylim(0, 105)
     percent_axes.set_ylabel(_("% met"))
     axes.set_title(_("Trend: tickets and SLA compliance"))
+    handles: list[Any] = [bars, *lines]
     axes.legend(
-        [bars, *lines],
-        [bars.get_label(), *[line.get_label() for line in lines]],
+        handles,
+        [str(handle.get_label()) for handle in handles],
         fontsize="small",
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),

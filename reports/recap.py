@@ -162,8 +162,8 @@ def sla_by_classification(tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict
         missed = Q(**{column: SlaState.MISSED}) | clock_state_q(prefix, SlaState.BREACHED, as_of)
         aggregates[f"{prefix}_met"] = Count("id", filter=met)
         aggregates[f"{prefix}_missed"] = Count("id", filter=missed)
-    found = {
-        row["classification"] or "": row
+    found: dict[str, dict[str, Any]] = {
+        row["classification"] or "": dict(row)
         for row in tickets.values("classification").annotate(total=Count("id"), **aggregates).order_by()
     }
     result: dict[str, dict[str, Any]] = {}
@@ -172,12 +172,13 @@ def sla_by_classification(tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict
         total = row.get("total", 0)
         entry: dict[str, Any] = {"tickets": total}
         for prefix in ("response", "resolution"):
-            met, missed = row.get(f"{prefix}_met", 0), row.get(f"{prefix}_missed", 0)
+            met_count = int(row.get(f"{prefix}_met", 0))
+            missed_count = int(row.get(f"{prefix}_missed", 0))
             entry[prefix] = {
-                "met": met,
-                "missed": missed,
-                "running": total - met - missed,
-                "compliance_pct": _pct(met, met + missed),
+                "met": met_count,
+                "missed": missed_count,
+                "running": total - met_count - missed_count,
+                "compliance_pct": _pct(met_count, met_count + missed_count),
             }
         result[classification] = entry
     return result
