@@ -322,3 +322,28 @@ def test_pdf_without_charts_would_have_no_coloured_pixels(db: None) -> None:
     report, _ = build(dt.date(2026, 1, 1), now=wib(2026, 4, 1))
     pdf = pypdfium2.PdfDocument(exports.monthly_pdf(report))
     assert _coloured_pixels(pdf[0].render(scale=1).to_pil()) < 2000
+
+
+def test_the_ticket_axes_of_the_pdf_charts_step_in_whole_tickets(
+    march: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month of a few tickets: matplotlib's default axis would step in 0.5; tickets come whole."""
+    report, _ = build(MARCH)
+    ticks: dict[str, list[float]] = {}
+    drawn = exports._svg
+
+    def keep_ticks(figure: Any, name: str) -> str:
+        ticks[name] = list(figure.axes[0].get_yticks())
+        return drawn(figure, name)
+
+    monkeypatch.setattr(exports, "_svg", keep_ticks)
+    data = report.data
+    # Two tickets at most: matplotlib's own axis would step in 0.25.
+    data["counts"]["category"] = [{"key": "network", "count": 2}, {"key": "billing", "count": 1}]
+    data["headline"]["tickets_reported"] = 2
+    exports.charts(data)
+    assert set(ticks) == {"category", "trend"}
+    for name, values in ticks.items():
+        assert values and all(float(value).is_integer() for value in values), (name, values)
+    # The trend's bars end with the report's own month (2 tickets), the axis reaching past it.
+    assert max(ticks["trend"]) >= 2
