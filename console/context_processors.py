@@ -39,6 +39,13 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
 ]
 
 
+# Entries shown together under one menu of the header, so that it stays one row at 1366 px for the roles
+# with the most entries (supervisors, managers): (menu label, the url names it holds).
+NAVIGATION_GROUPS: list[tuple[Any, frozenset[str]]] = [
+    (gettext_lazy("Reports"), frozenset({"reports:dashboard", "reports:monthly_list", "reports:capa_list"})),
+]
+
+
 @dataclass(frozen=True)
 class NavItem:
     url: str
@@ -46,6 +53,8 @@ class NavItem:
     active: bool
     badge: int = 0
     badge_is_capped: bool = False
+    # A menu: its entries (then `url` is empty and `active` says whether one of them is the current page).
+    children: tuple[NavItem, ...] = ()
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -53,6 +62,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(user)
     is_admin = bool(getattr(user, "is_superuser", False))
     items: list[NavItem] = []
+    names: list[str] = []
     if roles or is_admin:
         path = request.path
         for name, label, audience in NAVIGATION:
@@ -69,15 +79,37 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(
                 NavItem(url=url, label=str(label), active=active, badge=badge, badge_is_capped=capped)
             )
+            names.append(name)
         # Only the most specific match is the current page: /console/inbox/ is the inbox, not the queue.
         current = max((item.url for item in items if item.active), key=len, default=None)
-        items = [replace(item, active=item.url == current) for item in items]
+        items = _grouped([replace(item, active=item.url == current) for item in items], names=names)
     return {
         "viewer_roles": {role.value for role in roles},
         "Role": Role,
         "nav_items": items,
         "countdown_labels": countdown_labels,
     }
+
+
+def _grouped(items: list[NavItem], *, names: list[str]) -> list[NavItem]:
+    """The entries of each group as one menu where the first of them stood; a group with a single entry
+    for this viewer stays a plain link."""
+    pairs = list(zip(names, items, strict=True))
+    for label, members in NAVIGATION_GROUPS:
+        children = tuple(item for name, item in pairs if name in members)
+        if len(children) < 2:
+            continue
+        menu = NavItem(
+            url="", label=str(label), active=any(child.active for child in children), children=children
+        )
+        grouped: list[tuple[str, NavItem]] = []
+        for name, item in pairs:
+            if name not in members:
+                grouped.append((name, item))
+            elif item is children[0]:
+                grouped.append(("", menu))
+        pairs = grouped
+    return [item for _name, item in pairs]
 
 
 def countdown_labels() -> dict[str, str]:

@@ -22,6 +22,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -36,7 +37,7 @@ from console.forms import (
     ConfirmForm,
     action_forms,
 )
-from helpdesk.lib import keyset
+from helpdesk.lib import keyset, zones
 from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
 from helpdesk.lib.http import HtmxHttpRequest, download_response, signed_in_user
@@ -175,10 +176,13 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         sla_state=params.get("sla_state", "") if sla_clock else "",
         view=view,
     )
-    if not [stage for stage in params.getlist("stage") if stage in Stage.values]:
+    # `with_closed=1` (the dashboard's links to what happened in a period) keeps closed tickets in.
+    with_closed = params.get("with_closed") == "1"
+    if not with_closed and not [stage for stage in params.getlist("stage") if stage in Stage.values]:
         base = base.exclude(stage=Stage.CLOSED)
     filter_params = params.copy()
     for name in (
+        "with_closed",
         "tab",
         "view",
         "search",
@@ -200,6 +204,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
             filter_params.pop(name, None)
         filterset = TicketFilter(filter_params, queryset=base)
     tickets = filterset.qs
+    extra_filters = _extra_filter_chips(filter_params, with_closed=with_closed)
     # A page is read from an index and starts after the last row of the one before (helpdesk.lib.keyset);
     # the count stops at 10,000.
     page = keyset.keyset_page(
@@ -255,6 +260,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "can_select": can_link or can_assign or can_note,
         "link_incidents": link_incidents,
         "assign_people": assign_people,
+        "extra_filters": extra_filters,
         "selected": {
             "stage": params.getlist("stage"),
             "classification": params.getlist("classification"),
@@ -405,6 +411,57 @@ def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     messages.success(request, _("View “%(name)s” deleted.") % {"name": name})
     return back_to_queue(request)
+
+
+# The queue's filters that have no field in its form (the dashboard's tiles link with them): shown as
+# chips and carried along by the form as hidden fields.
+EXTRA_FILTERS = {
+    "with_closed": gettext_lazy("Closed tickets included"),
+    "reported_after": gettext_lazy("Reported from"),
+    "reported_before": gettext_lazy("Reported before"),
+    "resolved_after": gettext_lazy("Resolved from"),
+    "resolved_before": gettext_lazy("Resolved before"),
+    "closed_after": gettext_lazy("Closed from"),
+    "closed_before": gettext_lazy("Closed before"),
+    "response_due_after": gettext_lazy("First response due from"),
+    "response_due_before": gettext_lazy("First response due before"),
+    "resolution_due_after": gettext_lazy("Resolution due from"),
+    "resolution_due_before": gettext_lazy("Resolution due before"),
+    "breached": gettext_lazy("Deadline not met"),
+    "classified": gettext_lazy("Classified"),
+    "incident": gettext_lazy("Incident"),
+    "rated_after": gettext_lazy("Rated from"),
+    "rated_before": gettext_lazy("Rated before"),
+    "escalated_after": gettext_lazy("Escalated from"),
+    "escalated_before": gettext_lazy("Escalated before"),
+    "escalated_level": gettext_lazy("Escalated to level"),
+    "escalation_unacknowledged": gettext_lazy("Escalation not acknowledged"),
+}
+
+
+def _extra_filter_chips(params: QueryDict, *, with_closed: bool) -> list[dict[str, str]]:
+    """The understood filters without a form field, as (name, value, label shown)."""
+    chips = []
+    if with_closed:
+        chips.append({"name": "with_closed", "value": "1", "label": str(EXTRA_FILTERS["with_closed"])})
+    clocks = {"response": _("first response"), "resolution": _("resolution")}
+    for name in params:
+        value = str(params.get(name, ""))
+        if name not in EXTRA_FILTERS or name == "with_closed" or not value:
+            continue
+        shown = value
+        moment = parse_datetime(value) if name.endswith(("_after", "_before")) else None
+        if moment is not None:
+            # In the head office's zone, as the dashboard the link came from counts its periods.
+            shown = zones.format_local(moment, zones.zone(None))
+        elif name == "breached":
+            shown = str(clocks.get(value, value))
+        elif name == "incident":
+            shown = f"INC-{value}"
+        elif value in ("true", "false"):
+            shown = _("yes") if value == "true" else _("no")
+        chips.append({"name": name, "value": value, "label": f"{EXTRA_FILTERS[name]}: {shown}"})
+    return chips
 
 
 # --- The ticket page ------------------------------------------------------------------------------------

@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from escalation.models import Level, Reason
 from reports import exports
 from reports.models import CapaStatus
-from tickets.models import Classification, Stage
+from tickets.models import Classification, SlaState, Stage
 
 
 def chart(
@@ -47,11 +49,72 @@ def chart(
     }
 
 
+def queue_url(**filters: Any) -> str:
+    """The staff queue's "All" tab narrowed by `filters` (tickets.filters.TicketFilter's names; a list
+    gives the name several times; a moment is sent in ISO form)."""
+    query: list[tuple[str, str]] = [("tab", "all")]
+    for name, value in filters.items():
+        for each in value if isinstance(value, list | tuple) else [value]:
+            query.append((name, each.isoformat() if isinstance(each, dt.datetime) else str(each)))
+    return f"{reverse('console:queue')}?{urlencode(query)}"
+
+
+def dashboard_links(*, start: dt.datetime, end: dt.datetime, levels: Sequence[str]) -> dict[str, Any]:
+    """Where each of the dashboard's figures is listed ticket by ticket: the queue with the filters that
+    select exactly the tickets the figure counts (reports.selectors.overview), over the same
+    [start, end). What happened in a period includes closed tickets (`with_closed`); the open backlog is
+    the queue's default (every stage but closed)."""
+    period = {"with_closed": 1}
+    return {
+        "backlog": queue_url(),
+        "backlog_breached": queue_url(sla_state=SlaState.BREACHED),
+        "response_breaches": queue_url(
+            **period, breached="response", response_due_after=start, response_due_before=end
+        ),
+        "resolution_breaches": queue_url(
+            **period, breached="resolution", resolution_due_after=start, resolution_due_before=end
+        ),
+        "reported": queue_url(**period, reported_after=start, reported_before=end),
+        "resolved": queue_url(**period, resolved_after=start, resolved_before=end),
+        "closed": queue_url(**period, closed_after=start, closed_before=end),
+        "escalated": queue_url(**period, escalated_after=start, escalated_before=end),
+        "escalated_unacknowledged": queue_url(
+            **period, escalated_after=start, escalated_before=end, escalation_unacknowledged="true"
+        ),
+        "escalated_levels": {
+            level: queue_url(**period, escalated_after=start, escalated_before=end, escalated_level=level)
+            for level in levels
+        },
+        "rated": queue_url(**period, rated_after=start, rated_before=end),
+        "classification": {
+            **{value: queue_url(classification=value) for value in Classification.values},
+            "": queue_url(classified="false"),
+        },
+    }
+
+
+def with_queue_links(incidents: dict[str, Any]) -> dict[str, Any]:
+    """`reports.selectors.open_incidents_summary` with, on each incident, the queue of every complaint
+    linked to it, closed ones included (the count shown beside it)."""
+    rows = [
+        {**row, "queue_url": queue_url(with_closed=1, incident=row["id"])} for row in incidents["incidents"]
+    ]
+    return {**incidents, "incidents": rows}
+
+
 def dashboard_layout(
-    *, figures: dict[str, Any], trend: list[dict[str, Any]], sla_days: list[dict[str, Any]], days: int
+    *,
+    figures: dict[str, Any],
+    trend: list[dict[str, Any]],
+    sla_days: list[dict[str, Any]],
+    days: int,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> dict[str, Any]:
     """The dashboard's tables and charts from `reports.selectors`' figures (backlog by stage and by
-    classification, escalations by level, the daily trends)."""
+    classification, escalations by level, the daily trends), and the queue links of its figures over the
+    period [start, end)."""
+    links = dashboard_links(start=start, end=end, levels=list(figures["escalations"]["by_level"]))
     stage_labels = dict(Stage.choices)
     backlog = [
         {"label": str(stage_labels[stage]), "count": figures["backlog"]["by_stage"].get(stage, 0)}
@@ -61,14 +124,28 @@ def dashboard_layout(
     classification_labels = dict(Classification.choices)
     by_classification = figures["backlog"]["by_classification"]
     backlog_classes = [
-        {"label": str(classification_labels[value]), "count": by_classification.get(value, 0)}
+        {
+            "key": value,
+            "label": str(classification_labels[value]),
+            "count": by_classification.get(value, 0),
+            "url": links["classification"][value],
+        }
         for value in Classification.values
-    ] + [{"label": _("Not classified"), "count": by_classification.get("", 0)}]
+    ] + [
+        {
+            "key": "none",
+            "label": _("Not classified"),
+            "count": by_classification.get("", 0),
+            "url": links["classification"][""],
+        }
+    ]
     levels = [
         {
+            "key": level,
             "label": str(Level(int(level)).label),
             "short": _("Level %(level)s") % {"level": level},
             "count": count,
+            "url": links["escalated_levels"][level],
         }
         for level, count in sorted(figures["escalations"]["by_level"].items())
     ]
@@ -115,6 +192,7 @@ def dashboard_layout(
         ),
     }
     return {
+        "links": links,
         "backlog": backlog,
         "backlog_classes": backlog_classes,
         "levels": levels,

@@ -42,7 +42,8 @@ from tickets.models import (
 )
 
 REPORT_TIME_ZONE = zones.zone(zones.head_office_zone_name())
-SCHEMA_VERSION = 1
+# 2: `sla_by_classification` added. Snapshots of version 1 lack it and still render (the section says so).
+SCHEMA_VERSION = 2
 NPS_TARGET = 40
 TREND_MONTHS = 5
 TOP_ROOT_CAUSES = 10
@@ -149,6 +150,37 @@ def sla_compliance(tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict[str, d
             "running": row["total"] - judged,
             "compliance_pct": _pct(row["met"], judged),
         }
+    return result
+
+
+def sla_by_classification(tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict[str, dict[str, Any]]:
+    """`sla_compliance` per classification (minor, major, critical, and "" for tickets never classified),
+    every classification present with zeros if it had no ticket. One GROUP BY query."""
+    aggregates: dict[str, Any] = {}
+    for prefix, column in (("response", "response_sla"), ("resolution", "resolution_sla")):
+        met = Q(**{column: SlaState.MET})
+        missed = Q(**{column: SlaState.MISSED}) | clock_state_q(prefix, SlaState.BREACHED, as_of)
+        aggregates[f"{prefix}_met"] = Count("id", filter=met)
+        aggregates[f"{prefix}_missed"] = Count("id", filter=missed)
+    found: dict[str, dict[str, Any]] = {
+        row["classification"] or "": dict(row)
+        for row in tickets.values("classification").annotate(total=Count("id"), **aggregates).order_by()
+    }
+    result: dict[str, dict[str, Any]] = {}
+    for classification in [*Classification.values, ""]:
+        row = found.get(classification, {})
+        total = row.get("total", 0)
+        entry: dict[str, Any] = {"tickets": total}
+        for prefix in ("response", "resolution"):
+            met_count = int(row.get(f"{prefix}_met", 0))
+            missed_count = int(row.get(f"{prefix}_missed", 0))
+            entry[prefix] = {
+                "met": met_count,
+                "missed": missed_count,
+                "running": total - met_count - missed_count,
+                "compliance_pct": _pct(met_count, met_count + missed_count),
+            }
+        result[classification] = entry
     return result
 
 
@@ -399,6 +431,7 @@ def recap_figures(month: dt.date, *, as_of: dt.datetime) -> dict[str, Any]:
         "tickets_reported": tickets.count(),
         "counts": counts_by_dimension(tickets),
         "sla": sla_compliance(tickets, as_of),
+        "sla_by_classification": sla_by_classification(tickets, as_of),
         "times": handling_times(start, end),
         "escalations": escalations_by_level(start, end),
         "reopen": reopen_rate(tickets),

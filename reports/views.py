@@ -99,12 +99,14 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     # One row of stored figures (reports.models.DashboardFigures) instead of counting the period's tickets.
     stored = selectors.dashboard_figures(now)
     figures = selectors.overview(period, now, figures=stored)
-    start, _end = selectors.period_bounds(period, now)
+    start, end = selectors.period_bounds(period, now)
     days = TREND_DAYS[period]
     trend, sla_days = selectors.dashboard_trends(days=days, now=now, figures=stored)
     incidents = selectors.open_incidents_summary()
 
-    layout = presenters.dashboard_layout(figures=figures, trend=trend, sla_days=sla_days, days=days)
+    layout = presenters.dashboard_layout(
+        figures=figures, trend=trend, sla_days=sla_days, days=days, start=start, end=end
+    )
     context = {
         "section_nav": _section_nav(request, "dashboard"),
         "period": period,
@@ -116,7 +118,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "figures": figures,
         "trend": trend,
         "sla_days": sla_days,
-        "open_incidents": incidents,
+        "open_incidents": presenters.with_queue_links(incidents),
         **layout,
     }
     template = (

@@ -128,7 +128,7 @@ def test_the_monthly_page_and_csv_show_the_incidents(staff: Staff, march: dict[s
     assert rows[0][2:5] == (2, 1, 270.0)
     assert rows[1][0:2] == (f"INC-{march['a'].pk}", "A: Makassar cable")
     assert rows[1][4:6] == (270.0, 2)
-    assert rows[-1][5] == 75.0
+    assert rows[-1][5] == 0.75  # a percentage cell: 75.0 %
     pdf = pypdfium2.PdfDocument(exports.monthly_pdf(report))
     text = " ".join(pdf[index].get_textpage().get_text_range() for index in range(len(pdf)))
     assert "Incidents started this month: 2 (1 resolved); complaints linked to an incident: 3." in " ".join(
@@ -171,7 +171,12 @@ def test_the_dashboard_shows_the_open_incidents_with_links_in_a_fixed_number_of_
     ]
     html = response.content.decode()
     assert f'<div class="fs-3" data-testid="open-incidents">{count}</div>' in html
+    # Each incident's count links to the queue of its complaints (closed ones included).
     assert (
-        f'<a href="/console/incidents/{declared[0].pk}/">INC-{declared[0].pk}: Outage 0</a> · 1 complaint'
-        in html
+        f'<a href="/console/incidents/{declared[0].pk}/">INC-{declared[0].pk}: Outage 0</a> · '
+        f'<a href="/console/?tab=all&amp;with_closed=1&amp;incident={declared[0].pk}" '
+        'data-testid="link-incident-complaints">1 complaint</a>' in html
     )
+    with time_machine.travel(now, tick=False):
+        queue = client.get(f"/console/?tab=all&with_closed=1&incident={declared[0].pk}")
+    assert [ticket.incident_id for ticket in queue.context["tickets"]] == [declared[0].pk]

@@ -47,10 +47,11 @@ def html_of(response: Any) -> str:
 
 
 def text_of(html: str, name: str) -> str:
-    """The text of the element with data-testid=`name` (which holds no markup)."""
-    found = re.search(rf'data-testid="{name}"[^>]*>([^<]*)<', html)
+    """The text of the element with data-testid=`name` (which holds no element of its own kind: its
+    links' text is read through)."""
+    found = re.search(rf'<(\w+)[^>]*data-testid="{name}"[^>]*>(.*?)</\1>', html, re.DOTALL)
     assert found, name
-    return found.group(1).strip()
+    return " ".join(re.sub(r"<[^>]+>", "", found.group(2)).split())
 
 
 # --- Who may open what -------------------------------------------------------------------------------------
