@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "helpdesk.lib.uploads.RequestSizeLimitMiddleware",
     # The database away: a 503 with Retry-After, not a 500 (helpdesk.lib.unavailable).
     "helpdesk.lib.unavailable.DatabaseUnavailableMiddleware",
+    # The SLA configuration's shared version read once per request, not at each read (sla.config).
+    "sla.middleware.ConfigVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
