@@ -138,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "helpdesk.lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Shared between processes (web, worker) without any server: the database itself.
     CACHES = {
