@@ -20,7 +20,9 @@ Only SQL written by hand against these tables escapes all three; after one, call
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -50,12 +52,40 @@ _lock = threading.Lock()
 _memo: dict[tuple[object, ...], object] = {}
 _MEMO_LIMIT = 256
 _table_seen = False  # the database cache's table, once seen, stays
+# Inside `one_version()`: the version read at the block's first memoised read ([] until then).
+_pinned: ContextVar[list[int] | None] = ContextVar("sla_config_version_pinned", default=None)
 
 T = TypeVar("T")
 
 
 def config_version() -> int:
-    """The number that moves on whenever the configuration changes."""
+    """The number that moves on whenever the configuration changes (inside `one_version()`, the number
+    as the block first read it)."""
+    pinned = _pinned.get()
+    if pinned:
+        return pinned[0]
+    version = _shared_version()
+    if pinned is not None:
+        pinned.append(version)
+    return version
+
+
+@contextmanager
+def one_version() -> Iterator[None]:
+    """Within the block (a web request: sla.middleware), the shared version is read from the cache once,
+    at the first read of the configuration, not at every one: a new complaint reads six memoised
+    things (calendar, zones, policy, stage target, open incidents, first-line team), which cost six
+    cache round trips before. A change made inside the block (`config_changed`) drops the pin, so the
+    block reads its own change; a change made by another process meanwhile is seen from the next
+    block on, as one made just after the block began always was."""
+    token = _pinned.set([])
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+def _shared_version() -> int:
     if not _shared_version_exists():
         return 1  # a fresh database before createcachetable: nothing memoised could be stale
     version = cache.get(CONFIG_VERSION_KEY)
@@ -84,6 +114,9 @@ def _shared_version_exists() -> bool:
 
 
 def _bump() -> None:
+    pinned = _pinned.get()
+    if pinned:
+        pinned.clear()  # the block reads the version again, after this change
     if not _shared_version_exists():
         with _lock:
             _memo.clear()

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "helpdesk.lib.uploads.RequestSizeLimitMiddleware",
     # The database away: a 503 with Retry-After, not a 500 (helpdesk.lib.unavailable).
     "helpdesk.lib.unavailable.DatabaseUnavailableMiddleware",
+    # The SLA configuration's shared version read once per request, not at each read (sla.config).
+    "sla.middleware.ConfigVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -138,7 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "helpdesk.lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Shared between processes (web, worker) without any server: the database itself.
     CACHES = {

@@ -109,3 +109,81 @@ def test_a_database_cache_without_its_table_does_not_break_migrate(monkeypatch: 
         before = config_version()
         Region.objects.filter(code="zz").update(name="Renamed")
         assert config_version() > before
+
+
+# --- One read of the shared version per request (sla.config.one_version, sla.middleware) ---------------
+
+
+@pytest.fixture
+def version_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every read of the shared version from the cache, recorded."""
+    from sla import config
+
+    reads: list[int] = []
+    read = config._shared_version
+
+    def counted() -> int:
+        version = read()
+        reads.append(version)
+        return version
+
+    monkeypatch.setattr(config, "_shared_version", counted)
+    return reads
+
+
+@pytest.mark.django_db
+def test_a_complaint_filed_on_the_portal_reads_the_shared_version_once(
+    client: Any, version_reads: list[int]
+) -> None:
+    """Six memoised things are read for a new complaint (calendar, zones, policy, stage target, open
+    incidents, first-line team): one cache round trip for all of them, not six."""
+    body = {
+        "name": "Siti Rahayu",
+        "email": "siti@contoh.co.id",
+        "phone": "+6281234567890",
+        "category": "network",
+        "description": "Internet mati sejak pagi",
+        "incident_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
+    }
+    response = client.post("/api/portal/complaints/", body, content_type="application/json")
+    assert response.status_code == 201
+    assert len(version_reads) == 1
+    version_reads.clear()
+    client.post(
+        "/api/portal/complaints/", {**body, "email": "budi@contoh.co.id"}, content_type="application/json"
+    )
+    assert len(version_reads) == 1  # each request reads it again
+
+
+@pytest.mark.django_db
+def test_outside_a_request_every_read_still_asks_the_cache(version_reads: list[int]) -> None:
+    """A worker's task or the sweep is not pinned: each read compares with the shared version."""
+    make_ticket(now=T0, reported_at=T0)
+    assert len(version_reads) == 6
+
+
+@pytest.mark.django_db
+def test_a_change_made_inside_the_block_is_read_by_the_block_itself() -> None:
+    from sla.config import one_version
+
+    with one_version():
+        assert response_hours(make_ticket(now=T0, reported_at=T0)) == 2
+        policy = minor_regular()
+        policy.response_amount = 3
+        policy.save()
+        assert response_hours(make_ticket(now=T0, reported_at=T0)) == 3
+
+
+@pytest.mark.django_db
+def test_a_change_made_by_another_process_is_seen_from_the_next_block_on() -> None:
+    """Another process moves the shared version on (its own memory is what it cleared, not ours): a
+    block that began before keeps the version it read; the next one reads the new one."""
+    from sla.config import one_version
+
+    with one_version():
+        before = config_version()
+        cache.incr(CONFIG_VERSION_KEY)
+        assert config_version() == before
+    with one_version():
+        assert config_version() == before + 1
+    assert config_version() == before + 1

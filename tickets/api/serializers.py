@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.lib.api import BoundedDateTimeField
+from helpdesk.lib.api import BoundedDateTimeField, BuiltOnceModelSerializer
 from tickets.models import (
     BillingStatus,
     Category,
@@ -92,7 +92,7 @@ class TeamSerializer(serializers.ModelSerializer):
         return sorted(route.category for route in team.routes.all())
 
 
-class CustomerSummarySerializer(serializers.ModelSerializer):
+class CustomerSummarySerializer(BuiltOnceModelSerializer):
     region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -102,7 +102,7 @@ class CustomerSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email", "phone", "tier", "region"]
 
 
-class ServiceSummarySerializer(serializers.ModelSerializer):
+class ServiceSummarySerializer(BuiltOnceModelSerializer):
     region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -126,7 +126,7 @@ class TeamSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(BuiltOnceModelSerializer):
     """A ticket as the API shows it. SLA states are as of the request (decided by sla.selectors)."""
 
     customer = CustomerSummarySerializer(read_only=True)
