@@ -26,7 +26,7 @@ CAPA = frozenset({Role.TECHNICIAN, Role.ANALYST, Role.MANAGER, Role.DIRECTOR, Ro
 NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("console:queue", gettext_lazy("Queue"), None),
     ("console:ticket_new", gettext_lazy("Log a complaint"), LOGGING),
-    ("escalations:queue", gettext_lazy("Escalations"), SUPERVISING),
+    ("escalations:queue", gettext_lazy("Escalation queue"), SUPERVISING),
     ("escalations:board", gettext_lazy("Live board"), SUPERVISING),
     ("reports:dashboard", gettext_lazy("Dashboard"), MANAGING),
     ("reports:monthly_list", gettext_lazy("Monthly reports"), REPORTING),
@@ -42,6 +42,7 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
 # Entries shown together under one menu of the header, so that it stays one row at 1366 px for the roles
 # with the most entries (supervisors, managers): (menu label, the url names it holds).
 NAVIGATION_GROUPS: list[tuple[Any, frozenset[str]]] = [
+    (gettext_lazy("Escalations"), frozenset({"escalations:queue", "escalations:board"})),
     (gettext_lazy("Reports"), frozenset({"reports:dashboard", "reports:monthly_list", "reports:capa_list"})),
 ]
 

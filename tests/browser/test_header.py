@@ -60,12 +60,14 @@ def test_the_header_is_one_row_at_1366_for_supervisors_and_managers(
     rows = page.evaluate(HEADER_ROWS)
     # Every item of the header sits on one line (each starts above where every other ends), and the bar
     # is as tall as its tallest item: one row.
-    assert rows["items"] >= 9, rows
+    assert rows["items"] >= 8, rows
     assert rows["lowestTop"] < rows["highestBottom"], rows
     assert rows["inner"] == pytest.approx(rows["tallest"], abs=1), rows
-    menu = page.locator("details[data-nav-menu]").first
+    # The report pages' menu (supervisors also have the escalations' menu before it).
+    title = "Reports" if locale == "en" else "Laporan"
+    menu = page.locator("details[data-nav-menu]").filter(has=page.locator("summary", has_text=title))
     summary = menu.locator("summary")
-    expect(summary).to_have_text("Reports" if locale == "en" else "Laporan")
+    expect(summary).to_have_text(title)
     expect(summary).to_have_class("nav-link dropdown-toggle active")  # the dashboard is open
     expect(menu.locator(".dropdown-menu")).to_be_hidden()
     summary.click()
@@ -97,7 +99,7 @@ def test_the_header_still_works_at_390_px(
     page.goto("/reports/")
     # Nothing wider than the screen, and the menu's pages are one tap away.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
-    page.locator("details[data-nav-menu] summary").first.click()
+    page.locator("details[data-nav-menu]").filter(has_text="Monthly reports").locator("summary").click()
     link = page.locator("details[data-nav-menu][open] .dropdown-item", has_text="Monthly reports")
     expect(link).to_be_visible()
     box = link.bounding_box()

@@ -21,7 +21,7 @@ from console.templatetags.console import badge_wording, lateness_label
 from helpdesk.lib import zones
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
-from tests.tickets.test_console_pages import QUEUE_QUERIES, TICKET_QUERIES
+from tests.tickets.test_console_pages import SUPERVISOR_QUEUE_QUERIES, TICKET_QUERIES
 from tickets import services
 from tickets.models import Incident, Region
 
@@ -59,9 +59,7 @@ def zone_in_force(client: Client) -> str:
 def test_the_header_links_to_my_settings_and_the_default_is_the_head_offices(staff: Staff) -> None:
     client = client_for(staff.agent)
     page = client.get("/console/").content.decode()
-    assert (
-        '<a class="btn btn-sm btn-outline-light" href="/console/settings/" data-testid="my-settings">' in page
-    )
+    assert '<a class="dropdown-item" href="/console/settings/" data-testid="my-settings">' in page
     assert zone_in_force(client) == "WIB (Asia/Jakarta)"
     settings_page = client.get("/console/settings/").content.decode()
     assert '<option value="" selected>Automatic: WIB (Asia/Jakarta) (your team' in settings_page
@@ -160,7 +158,7 @@ def test_a_wit_viewer_pays_the_same_queries_as_before(staff: Staff, django_asser
     StaffPreference.objects.create(user=staff.supervisor, time_zone="Asia/Jayapura")
     client = client_for(staff.supervisor)
     client.get("/console/")  # warm the configuration memo, as the pinned tests do
-    with django_assert_num_queries(QUEUE_QUERIES):
+    with django_assert_num_queries(SUPERVISOR_QUEUE_QUERIES):
         assert client.get("/console/").status_code == 200
     client.get(f"/console/tickets/{ticket.number}/")
     with django_assert_num_queries(TICKET_QUERIES):

@@ -184,7 +184,11 @@ def test_the_open_incidents_linked_count_stops_at_the_cap(
     summary = selectors.open_incidents_summary()
     assert [(row["linked_tickets"], row["linked_is_capped"]) for row in summary["incidents"]] == [(2, True)]
     html = html_of(client_for(staff.manager).get("/reports/"))
-    assert f"INC-{incident.pk}: Makassar fiber cut</a> · more than 2 complaints</li>" in html
+    assert re.search(
+        rf"INC-{incident.pk}: Makassar fiber cut</a> · <a href=\"[^\"]*incident={incident.pk}[^\"]*\" "
+        r'data-testid="link-incident-complaints">more than 2 complaints</a></li>',
+        html,
+    )
     monkeypatch.setattr(keyset, "COUNT_CAP", 3)
     assert [
         (row["linked_tickets"], row["linked_is_capped"])

@@ -97,7 +97,7 @@ def pages(staff: Staff) -> list[str]:
         )
     build(dt.date(2026, 3, 1), now=wib(2026, 4, 1, 10, 0))
     return [
-        "/console/",
+        "/console/?tab=all",
         f"/console/tickets/{resolved.number}/",
         f"/console/tickets/{waiting.number}/",
         "/escalations/",

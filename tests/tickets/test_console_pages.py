@@ -8,11 +8,12 @@ import datetime as dt
 import re
 import zoneinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import escape
 
 from escalation import services as escalation_services
@@ -217,7 +218,8 @@ def test_the_queue_lists_open_tickets_with_their_columns_and_sla_badges(staff: S
     assert subject.group(1) == escape(description.strip())  # as stored
     # The last update as an age, the exact time in the title.
     updated = Ticket.objects.get(pk=ticket.pk).updated_at
-    exact = escape(formats.date_format(timezone.localtime(updated), "DATETIME_FORMAT"))
+    # In the viewer's zone (the head office's, WIB, for a user without a team region), labelled.
+    exact = updated.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%-d %b %Y, %H:%M") + " WIB"
     assert f'data-testid="updated"><span title="{exact}">3 h ago</span>' in row_html
     assert row_html.count('class="badge sla-badge sla-') == 2
     assert f'data-due="{timezone.localtime(ticket.resolution_due).isoformat()}"' in row_html
