@@ -511,6 +511,14 @@ def action_forms(
     ]
 
 
+class AttachForm(BootstrapForm):
+    """A file staff attach to a ticket from its page (the same size and type limits as everywhere:
+    tickets.services.attachment_check); internal unless they say the customer may see it."""
+
+    file = forms.FileField(label=_("File"))
+    is_public = forms.BooleanField(label=_("The customer may see it on the portal"), required=False)
+
+
 class MacroForm(BootstrapForm):
     """A canned reply as supervisors write it (tickets.services.macro_save checks it again)."""
 

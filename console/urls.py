@@ -17,6 +17,7 @@ urlpatterns = [
     path("tickets/<str:number>/deadlines/<str:clock>/", views.ticket_deadline, name="ticket_deadline"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_action, name="ticket_action"),
     path("tickets/<str:number>/confirm-close/", views.ticket_confirm_close, name="ticket_confirm_close"),
+    path("tickets/<str:number>/attach/", views.ticket_attach, name="ticket_attach"),
     path(
         "tickets/<str:number>/attachments/<int:attachment_id>/",
         views.ticket_attachment,

@@ -14,6 +14,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -33,6 +34,7 @@ from console.forms import (
     ACTION_FORMS,
     ActionChoices,
     ActionForm,
+    AttachForm,
     ComplaintForm,
     ConfirmForm,
     action_forms,
@@ -524,6 +526,7 @@ def _render_ticket(
         "conversation": [entry for entry in timeline if entry.is_message],
         "history": [entry for entry in timeline if not entry.is_message],
         "attachments": attachments,
+        "attach_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "panel": selectors.customer_panel(viewer=viewer, ticket=ticket),
         "macros": macros,
         "can_read_rca": can(viewer, Capability.READ_CAPA),
@@ -633,6 +636,38 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         request,
         _("Ticket %(number)s: “%(action)s” done.") % {"number": ticket.number, "action": chosen.label},
     )
+    return redirect("console:ticket", number=ticket.number)
+
+
+@require_POST
+@staff_required
+def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
+    """Attach a file to the ticket from its page: whoever may write an internal note on it may attach;
+    the file is checked by its content (tickets.services.attachment_check). A refused or bad file
+    changes nothing."""
+    now = timezone.now()
+    viewer = signed_in_user(request)
+    try:
+        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    if services.action_permitted(ticket=ticket, actor=viewer, action=Action.NOTE, via="staff"):
+        message = _("Your role does not allow attaching files to this ticket.")
+        return _render_ticket(request, number, error_message=message, status=403)
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        message = _("Nothing was attached: %(why)s") % {"why": errors}
+        return _render_ticket(request, number, error_message=message, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        attachment = services.attachment_add(
+            ticket=ticket, actor=viewer, upload=upload, is_public=form.cleaned_data["is_public"]
+        )
+    except InvalidInput as exc:
+        message = _("Nothing was attached: %(why)s") % {"why": exc.message}
+        return _render_ticket(request, number, error_message=message, status=400)
+    messages.success(request, _("“%(name)s” is attached.") % {"name": attachment.original_name})
     return redirect("console:ticket", number=ticket.number)
 
 
