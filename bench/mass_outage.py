@@ -373,6 +373,48 @@ class Connection:
             self.connection = None
 
 
+def complaint_request(
+    index: int,
+    customer: tuple[Any, ...],
+    *,
+    description: str,
+    incident_at: str,
+    headers: dict[str, str],
+    agent_tokens: list[str],
+) -> tuple[str, str, dict[str, Any]]:
+    """One complaint of the burst as (path kind, path, body): every STAFF_EVERY-th by an agent through the
+    staff API (its token put into `headers`), the others by the customer on the portal. Shared with
+    bench/profile_intake.py, which files the same mix."""
+    customer_id, name, email, phone, service_id, reference = customer
+    if index % STAFF_EVERY == STAFF_EVERY - 1:
+        headers["Authorization"] = f"Token {agent_tokens[index % len(agent_tokens)]}"
+        return (
+            "staff",
+            "/api/tickets/",
+            {
+                "customer": customer_id,
+                "service": service_id,
+                "category": "network",
+                "channel": "phone",
+                "description": description,
+                "incident_at": incident_at,
+            },
+        )
+    return (
+        "portal",
+        "/api/portal/complaints/",
+        {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "category": "network",
+            "description": description,
+            "incident_at": incident_at,
+            "service_ref": reference,
+        },
+    )
+
+
 def file_complaints(
     run: Run, base: str, customers: list[tuple[int, str, str, str, int, str]], agent_tokens: list[str],
     *, count: int, clients: int,
@@ -386,32 +428,17 @@ def file_complaints(
 
     def one(connection: Connection, index: int) -> Result:
         number = index % len(customers)
-        customer_id, name, email, phone, service_id, reference = customers[number]
         address = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
         description = f"{phrases[index % len(phrases)]} {run.marker(index)}"
         headers = {"X-Forwarded-For": address, "User-Agent": "helpdesk-bench/mass_outage"}
-        if index % STAFF_EVERY == STAFF_EVERY - 1:
-            kind, path = "staff", "/api/tickets/"
-            headers["Authorization"] = f"Token {agent_tokens[index % len(agent_tokens)]}"
-            body: dict[str, Any] = {
-                "customer": customer_id,
-                "service": service_id,
-                "category": "network",
-                "channel": "phone",
-                "description": description,
-                "incident_at": incident_at,
-            }
-        else:
-            kind, path = "portal", "/api/portal/complaints/"
-            body = {
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "category": "network",
-                "description": description,
-                "incident_at": incident_at,
-                "service_ref": reference,
-            }
+        kind, path, body = complaint_request(
+            index,
+            customers[number],
+            description=description,
+            incident_at=incident_at,
+            headers=headers,
+            agent_tokens=agent_tokens,
+        )
         started = time.perf_counter()
         status, content, response_headers = connection.post(path, body, headers)
         seconds = time.perf_counter() - started

@@ -44,8 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import datagen
 import pages
 
-STAFF_EVERY = 4
-
 
 def configure(url: str, redis_url: str, run_id: str) -> None:
     os.environ.update(
@@ -146,9 +144,12 @@ def main() -> None:
     configure(url, args.redis_url, run_id)
     sys.path.insert(0, str(datagen.ROOT))
     import mass_outage
+    from django.core.management import call_command
 
     from helpdesk.wsgi import application  # django.setup()
 
+    # As datagen.prepare does for a kept database: its schema follows the code being profiled.
+    call_command("migrate", verbosity=0)
     wsgi = Wsgi(application)
     total = args.warmup + args.complaints + args.profiled
     customers = mass_outage.outage_customers(total)
@@ -180,32 +181,17 @@ def main() -> None:
     shown: set[str] = set()
 
     def one(index: int, record: bool) -> None:
-        customer_id, name, email, phone, service_id, reference = customers[index]
         address = f"10.{(index >> 16) & 255}.{(index >> 8) & 255}.{index & 255}"
         headers = {"X-Forwarded-For": address, "User-Agent": "helpdesk-bench/profile_intake"}
         description = f"{phrases[index % len(phrases)]} [bench-profile {run_id} {index}]"
-        if index % STAFF_EVERY == STAFF_EVERY - 1:
-            kind, path = "staff", "/api/tickets/"
-            headers["Authorization"] = f"Token {agents[index % len(agents)]}"
-            body: dict[str, Any] = {
-                "customer": customer_id,
-                "service": service_id,
-                "category": "network",
-                "channel": "phone",
-                "description": description,
-                "incident_at": incident_at,
-            }
-        else:
-            kind, path = "portal", "/api/portal/complaints/"
-            body = {
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "category": "network",
-                "description": description,
-                "incident_at": incident_at,
-                "service_ref": reference,
-            }
+        kind, path, body = mass_outage.complaint_request(
+            index,
+            customers[index],
+            description=description,
+            incident_at=incident_at,
+            headers=headers,
+            agent_tokens=agents,
+        )
         statements: list[str] = []
         show = args.show_sql and record and kind not in shown
         cpu, wall = time.process_time(), time.perf_counter()
