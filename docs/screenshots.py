@@ -15,21 +15,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+# Run as a script from the project root: the project (for tests.browser.chromium) is one folder up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
 HERE = Path(__file__).parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIZES = {1366: 768, 390: 844}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+62\d{8,12}")
 

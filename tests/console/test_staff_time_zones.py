@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from console.models import StaffPreference
 from console.templatetags.console import badge_wording, lateness_label
 from helpdesk.lib import zones
+from tests.clients import client_for
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
 from tests.tickets.test_console_pages import SUPERVISOR_QUEUE_QUERIES, TICKET_QUERIES
@@ -36,14 +37,6 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=WIB)  # Monday
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def zone_in_force(client: Client) -> str:

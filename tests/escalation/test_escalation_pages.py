@@ -20,6 +20,7 @@ from django.utils import timezone
 from console import selectors
 from escalation import services as escalation_services
 from escalation.models import Escalation
+from tests.clients import client_for
 from tests.html import attribute, by_id, by_testid, cells, find_all, text
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
@@ -50,13 +51,6 @@ def staff(make_user: Any) -> Staff:
 
 def shown_name(user: Any) -> str:
     return user.get_full_name() or user.username
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    user = type(user).objects.get(pk=user.pk)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 def escalate(

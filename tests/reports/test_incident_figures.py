@@ -12,11 +12,11 @@ import openpyxl
 import pypdfium2
 import pytest
 import time_machine
-from django.test import Client
 from django.utils.dateparse import parse_datetime
 
 from reports import exports, recap
 from reports import services as report_services
+from tests.clients import client_for
 from tests.reports.helpers import new_ticket, wib
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory
 from tests.tickets.flow import Staff
@@ -31,14 +31,6 @@ AS_OF = wib(2026, 4, 1, 10, 0)
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def declare(staff: Staff, title: str, region: str, started: dt.datetime) -> Incident:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from reports import selectors
 from reports import services as report_services
 from reports.models import CapaAction, CapaReport, MonthlyReport, RootCauseAnalysis
+from tests.clients import client_for
 from tests.reports.conftest import AS_OF, Month, build
 from tests.reports.helpers import act, new_ticket, verify, wib
 from tests.tickets.factories import RCA, make_ticket
@@ -31,15 +32,6 @@ MARCH = dt.date(2026, 3, 1)
 # The dashboard's "now": Wednesday 10 June 2026, 12:00 WIB (the week began on Monday 8 June; 1 June
 # was a public holiday).
 NOW = wib(2026, 6, 10, 12, 0)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    # A fresh copy from the database: the session keeps a hash of the stored password.
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def html_of(response: Any) -> str:

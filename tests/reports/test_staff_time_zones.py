@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from console.models import StaffPreference
 from escalation import services as escalation_services
 from reports import services as report_services
 from reports.models import CapaReport, RootCauseAnalysis
+from tests.clients import client_for
 from tests.reports.conftest import build
 from tests.reports.helpers import wib
 from tests.reports.test_report_pages import capa_action, make_capa, ticket_resolved_with
@@ -34,14 +34,6 @@ TAG = re.compile(r"<[^>]*>")
 # Lists that show the day only (in the viewer's zone too, but with no clock time to label).
 DATES_ONLY = {"/reports/rca/", "/reports/capa/"}
 CUSTOMER_TIME = re.compile(r'<span [^>]*data-testid="customer-time"[^>]*>[^<]*</span>')
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def clock_times(html: str) -> list[tuple[int, int, str]]:

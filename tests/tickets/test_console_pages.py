@@ -20,6 +20,7 @@ from escalation import services as escalation_services
 from notifications.models import Notification
 from notifications.rendering import render_notification
 from reports.models import RootCauseAnalysis, SatisfactionRating
+from tests.clients import client_for
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, advance, ticket_in
 from tickets import services
@@ -36,15 +37,6 @@ XSS_NAME_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    # The factory sets the password after saving; sign in with the row as stored (its session hash).
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def history_count(ticket: Ticket) -> int:

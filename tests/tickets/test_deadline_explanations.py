@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from sla.models import PublicHoliday, StageTarget
+from tests.clients import client_for
 from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, advance
 from tickets import services
@@ -32,14 +33,6 @@ def wib(*args: int) -> dt.datetime:
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def jakarta_ticket(staff: Staff, reported: dt.datetime, **extra: Any) -> Ticket:

@@ -12,11 +12,11 @@ import zoneinfo
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from notifications.models import Notification
 from reports.models import RootCauseAnalysis
+from tests.clients import client_for
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, advance
 from tickets import selectors
@@ -30,14 +30,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def declare(

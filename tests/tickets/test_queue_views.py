@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.contrib.messages import get_messages
-from django.test import Client
 
+from tests.clients import client_for
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, ticket_in
 from tickets import services
@@ -29,14 +29,6 @@ START_OF_TODAY = dt.datetime(2026, 3, 9, 17, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def numbers(response: Any) -> set[str]:

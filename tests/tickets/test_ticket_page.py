@@ -15,6 +15,7 @@ from django.utils import translation
 from helpdesk.lib.errors import Forbidden
 from notifications.models import Notification
 from notifications.rendering import render_notification
+from tests.clients import client_for
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, ticket_in
 from tickets import selectors, services
@@ -26,14 +27,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(make_user: Any) -> Staff:
     return Staff.create(make_user)
-
-
-def client_for(user: Any, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(
-        type(user).objects.get(pk=user.pk), backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
 
 
 def history_count(ticket: Ticket) -> int:
