@@ -553,10 +553,7 @@ def ticket_deadline(request: HtmxHttpRequest, number: str, clock: str) -> HttpRe
     the ticket gets 404, as on the ticket page."""
     if clock not in sla_selectors.EXPLAINED_CLOCKS:
         raise Http404(_("No such clock."))
-    try:
-        ticket = selectors.ticket_get(viewer=signed_in_user(request), number=number, now=timezone.now())
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    ticket = _visible_ticket(signed_in_user(request), number, timezone.now())
     explained = present_deadline(sla_selectors.deadline_explanation(ticket=ticket, which=clock))
     template = "console/_deadline_explanation.html#explanation" if request.htmx else "console/deadline.html"
     return render(request, template, {"ticket": ticket, "explained": explained})
@@ -585,6 +582,15 @@ def ticket_attachment(request: HttpRequest, number: str, attachment_id: int) -> 
     )
 
 
+def _visible_ticket(viewer: Any, number: str, now: dt.datetime) -> Ticket:
+    """The ticket the viewer may see (tickets.selectors.ticket_get), or a 404 for one they may not see or
+    that does not exist (the same answer, so that a number cannot be probed)."""
+    try:
+        return selectors.ticket_get(viewer=viewer, number=number, now=now)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
 @require_POST
 @staff_required
 def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
@@ -593,10 +599,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         raise Http404(_("No such action."))
     now = timezone.now()
     viewer = signed_in_user(request)
-    try:
-        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    ticket = _visible_ticket(viewer, number, now)
     chosen = Action(action)
     if action not in _allowed(ticket, viewer):
         # Refused before anything is read or written; ticket_act would refuse it the same way.
@@ -647,10 +650,7 @@ def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
     changes nothing."""
     now = timezone.now()
     viewer = signed_in_user(request)
-    try:
-        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    ticket = _visible_ticket(viewer, number, now)
     if services.action_permitted(ticket=ticket, actor=viewer, action=Action.NOTE, via="staff"):
         message = _("Your role does not allow attaching files to this ticket.")
         return _render_ticket(request, number, error_message=message, status=403)
@@ -679,10 +679,7 @@ def ticket_confirm_close(request: HttpRequest, number: str) -> HttpResponse:
     confirmation and the close are allowed to this viewer now."""
     now = timezone.now()
     viewer = signed_in_user(request)
-    try:
-        ticket = selectors.ticket_get(viewer=viewer, number=number, now=now)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    ticket = _visible_ticket(viewer, number, now)
     refusal = services.confirm_and_close_refusal(ticket=ticket, actor=viewer)
     if refusal is not None:
         return _render_ticket(request, number, error_message=refusal.message, status=refusal.status_code)
