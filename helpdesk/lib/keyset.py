@@ -20,6 +20,8 @@ from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from helpdesk.lib.sql import is_any_of
+
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
 
@@ -109,11 +111,24 @@ def after(ordering: Ordering, cursor: tuple[Any, int]) -> Q:
 
 def keyset_page(queryset: QuerySet[M], *, ordering: Ordering, cursor: str | None, size: int) -> Page[M]:
     """One page of `queryset` in `ordering`, starting after `cursor` (the first page without one): one
-    query, `size + 1` rows read to know whether there is a next page."""
+    query, `size + 1` rows read to know whether there is a next page.
+
+    The page's keys are chosen first, from the list's own table and what its filters name, and only then
+    are the rows read with everything `queryset` joins and annotates: `pk = ANY(ARRAY(SELECT pk … LIMIT
+    n))`, which PostgreSQL runs as an InitPlan, once, before the outer scan. Written as one query with the
+    joins, a filter that PostgreSQL misjudges (a partial index it thinks holds one row, where a mass outage
+    has put thousands) has it join every matching ticket to customers, services, teams and users before
+    it keeps the first 51 (`id IN (SELECT …)` is no help: the planner flattens it into a semi-join over
+    the whole input). A DISTINCT list is read as it stands (its keys could not be chosen alone)."""
     position = decode_cursor(cursor)
     if position is not None:
         queryset = queryset.filter(after(ordering, position))
-    rows = list(queryset.order_by(*ordering.order_by)[: size + 1])
+    ordered = queryset.order_by(*ordering.order_by)
+    if ordered.query.distinct:
+        rows = list(ordered[: size + 1])
+    else:
+        keys = ordered.values("pk")[: size + 1]
+        rows = list(ordered.filter(is_any_of("pk", keys)))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]

@@ -1,0 +1,89 @@
+"""A page of a list is read keys first (helpdesk.lib.keyset.keyset_page): the page's primary keys chosen
+from the list's own conditions in an ARRAY(subquery) that PostgreSQL runs once, as an InitPlan, before
+the rows are read with their joins. The rows, their order and the cursors are those of the plain query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from helpdesk.lib import keyset
+from helpdesk.lib.sql import is_any_of
+from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
+from tickets.models import Customer, Ticket
+
+
+def _walk(queryset: QuerySet[Any], ordering: keyset.Ordering, size: int) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    for _ in range(100):
+        page = keyset.keyset_page(queryset, ordering=ordering, cursor=cursor, size=size)
+        seen += [row.pk for row in page.rows]
+        if not page.has_next:
+            return seen
+        cursor = page.next_cursor
+    raise AssertionError("the cursor never ended")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["reported_at", "-reported_at", "next_due", "-pk"])
+def test_walking_the_pages_gives_the_plain_querys_rows_in_its_order(field: str) -> None:
+    base = timezone.now() - dt.timedelta(hours=5)
+    # Ties on the sort column (three tickets per moment), so the primary key decides within each.
+    for n in range(12):
+        make_ticket(service=ServiceFactory(), reported_at=base + dt.timedelta(minutes=10 * (n // 3)))
+    make_ticket(service=ServiceFactory(), classification="minor")  # filtered out below
+    queryset = (
+        Ticket.objects.select_related("customer", "service", "team", "assignee")
+        .exclude(classification="minor")
+        .filter(customer__name__startswith="Customer")
+    )
+    ordering = keyset.Ordering.parse(field)
+    plain = list(queryset.order_by(*ordering.order_by).values_list("pk", flat=True))
+    assert len(plain) == 12
+    assert _walk(queryset, ordering, size=5) == plain
+
+
+@pytest.mark.django_db
+def test_the_page_statement_chooses_its_keys_first_in_an_initplan() -> None:
+    for _ in range(3):
+        make_ticket(service=ServiceFactory())
+    queryset = Ticket.objects.select_related("customer", "service").exclude(stage="closed")
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset.keyset_page(queryset, ordering=keyset.Ordering.parse("next_due"), cursor=None, size=2)
+    assert len(page.rows) == 2 and page.has_next
+    (statement,) = [q["sql"] for q in queries.captured_queries]
+    assert '"tickets_ticket"."id" = ANY(ARRAY(SELECT' in statement
+    # Everything the queryset joins comes with the rows, in the same statement.
+    assert page.rows[0].customer.name and page.rows[0].service.reference
+    with connection.cursor() as cursor:
+        sql, params = (
+            queryset.order_by(*keyset.Ordering.parse("next_due").order_by)
+            .filter(is_any_of("pk", queryset.values("pk")[:3]))
+            .query.sql_with_params()
+        )
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "InitPlan" in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_distinct_list_is_read_as_it_stands() -> None:
+    for n in range(3):
+        CustomerFactory(name=f"Dewi {n}")
+    queryset = Customer.objects.filter(name__startswith="Dewi").distinct()
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset.keyset_page(queryset, ordering=keyset.Ordering.parse("-pk"), cursor=None, size=2)
+    assert [row.name for row in page.rows] == ["Dewi 2", "Dewi 1"]
+    (statement,) = [q["sql"] for q in queries.captured_queries]
+    assert "ANY(ARRAY" not in statement and "DISTINCT" in statement
+    rest = keyset.keyset_page(
+        queryset, ordering=keyset.Ordering.parse("-pk"), cursor=page.next_cursor, size=2
+    )
+    assert [row.name for row in rest.rows] == ["Dewi 0"] and not rest.has_next
