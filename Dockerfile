@@ -23,4 +23,4 @@ RUN export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
 RUN useradd --system --create-home helpdesk && mkdir -p /app/media && chown helpdesk /app/media
 USER helpdesk
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "helpdesk.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

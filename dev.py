@@ -181,6 +181,8 @@ def start() -> int:
         "web": [
             str(bin_dir / "gunicorn"),
             "helpdesk.wsgi",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -250,6 +250,7 @@ class Process:
 def start_gunicorn(run: Run, workers: int) -> tuple[Process, str]:
     port = pages.free_port()
     command = [sys.executable, "-m", "gunicorn", "helpdesk.wsgi:application"]
+    command += ["--config", str(ROOT / "gunicorn.conf.py")]  # the project's, as production runs it
     command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
     command += ["--timeout", str(int(REQUEST_TIMEOUT) + 15), "--graceful-timeout", "10"]
     command += ["--log-level", "warning", "--chdir", str(ROOT)]

@@ -440,6 +440,7 @@ class Gunicorn:
             "Redis (key prefix bench-pages-" + label + ")" if environment["REDIS_URL"] else "database"
         )
         command = [sys.executable, "-m", "gunicorn", "helpdesk.wsgi:application"]
+        command += ["--config", str(ROOT / "gunicorn.conf.py")]  # the project's, as production runs it
         command += ["--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}"]
         # Longer than the client's timeout: a slow request is the client's timeout, not a killed worker.
         command += ["--timeout", str(int(REQUEST_TIMEOUT) + GUNICORN_GRACE - 1), "--graceful-timeout", "10"]
