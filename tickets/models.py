@@ -751,6 +751,20 @@ class Ticket(models.Model):
             # The queue's and the API's stage + category filter: its capped count reads this index alone
             # (an index-only range) instead of filtering every ticket of the stage on the table.
             models.Index(fields=["stage", "category"], name="ticket_stage_category"),
+            # The API's ?classification, ?channel and ?escalation_level lists, newest first, and their
+            # capped counts: a range of one value instead of a walk of every ticket (a tenth of them
+            # critical, one in twenty by social media, a few in a hundred escalated: counting 10,001 of
+            # them walked 100,000–1,000,000 rows). Escalation levels above 0 only: a new ticket writes
+            # no entry there.
+            models.Index(
+                fields=["classification", "reported_at", "id"], name="ticket_classification_reported"
+            ),
+            models.Index(fields=["channel", "reported_at", "id"], name="ticket_channel_reported"),
+            models.Index(
+                fields=["escalation_level", "reported_at", "id"],
+                name="ticket_escalated_reported",
+                condition=Q(escalation_level__gt=0),
+            ),
             models.Index(fields=["team", "stage"], name="ticket_team_stage"),
             models.Index(fields=["assignee", "stage"], name="ticket_assignee_stage"),
             # Partial: a non-HOT update writes an entry only into the indexes whose condition the row meets.
