@@ -168,6 +168,9 @@ class BoardColumn:
         return self.total - len(self.tickets)
 
 
+BOARD_ORDERING = keyset.Ordering("next_due")
+
+
 def live_board(
     *, viewer: AbstractBaseUser, now: dt.datetime, limit: int = BOARD_LIMIT
 ) -> dict[str, BoardColumn]:
@@ -180,7 +183,7 @@ def live_board(
     at_risk = base.filter(next_due__gt=now).filter(sla_state_q(SlaState.AT_RISK, now))
     columns = {}
     for name, queryset in (("breached", breached), ("at_risk", at_risk)):
-        tickets = list(queryset.order_by("next_due", "id")[:limit])
+        tickets = keyset.keyset_page(queryset, ordering=BOARD_ORDERING, cursor=None, size=limit).rows
         for ticket in tickets:
             ticket.url = ticket_url(ticket.number)  # type: ignore[attr-defined]
         total, capped = keyset.capped_count(queryset, cap=BOARD_COUNT_CAP)
