@@ -48,6 +48,8 @@ class TicketFilter(django_filters.FilterSet):
     )
     classified = django_filters.BooleanFilter(method="filter_classified", label=_("Classified"))
     incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    # Every ticket an RCA covers (the RCA's own record lists the first RCA_TICKETS_LISTED of them).
+    rca = django_filters.NumberFilter(field_name="rca_id", label=_("Root cause analysis"))
     # Ratings given in a period (one per ticket: the join repeats no ticket).
     rated_after = django_filters.IsoDateTimeFilter(field_name="rating__created_at", lookup_expr="gte")
     rated_before = django_filters.IsoDateTimeFilter(field_name="rating__created_at", lookup_expr="lt")

@@ -7,13 +7,26 @@ from typing import Any
 from rest_framework import serializers
 
 from reports.models import CSI_QUESTIONS, CapaAction, CapaReport, RootCauseAnalysis, SurveyCampaign
+from reports.selectors import RCA_TICKETS_LISTED
 
 
 class RcaSerializer(serializers.ModelSerializer):
+    """An RCA with the numbers of the first RCA_TICKETS_LISTED tickets it covers (`tickets_more`: there are
+    more; `/api/tickets/?rca=<id>` lists them all). Give it RCAs through
+    `reports.selectors.with_ticket_numbers`."""
+
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     author = serializers.CharField(source="author.username", read_only=True, default=None, allow_null=True)
-    tickets = serializers.SerializerMethodField()
+    tickets = serializers.ListField(
+        source="ticket_numbers",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=f"The numbers of the first {RCA_TICKETS_LISTED} tickets this RCA covers, in order.",
+    )
+    tickets_more = serializers.BooleanField(
+        read_only=True, help_text="It covers more tickets than listed: /api/tickets/?rca=<id> lists all."
+    )
 
     class Meta:
         model = RootCauseAnalysis
@@ -27,14 +40,11 @@ class RcaSerializer(serializers.ModelSerializer):
             "permanent_fix",
             "author",
             "tickets",
+            "tickets_more",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
-
-    def get_tickets(self, obj: RootCauseAnalysis) -> list[str]:
-        """The numbers of the tickets this RCA covers (prefetched by the selector)."""
-        return [ticket.number for ticket in obj.tickets.all()]
 
 
 class RcaInput(serializers.Serializer):

@@ -85,13 +85,27 @@ class RcaViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Root cause analyses with the numbers of the tickets each covers."""
+    """Root cause analyses with the numbers of the first tickets each covers (`tickets_more` when there are
+    more than listed; `/api/tickets/?rca=<id>` lists them all)."""
 
     serializer_class = s.RcaSerializer
     permission_classes = [CapaAccess]
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.rca_list()
+
+    def _one(self, pk: int) -> Any:
+        (rca,) = selectors.with_ticket_numbers([self.get_queryset().get(pk=pk)])
+        return rca
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = selectors.with_ticket_numbers(page or [])
+        return self.get_paginated_response(s.RcaSerializer(rows, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        (rca,) = selectors.with_ticket_numbers([self.get_object()])
+        return Response(s.RcaSerializer(rca).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.RcaInput(data=request.data)
@@ -100,9 +114,7 @@ class RcaViewSet(
             rca = services.rca_create(author=signed_in_user(request), data=dict(data.validated_data))
         except InvalidInput as exc:
             raise _without_prefix(exc, "rca.") from exc
-        return Response(
-            s.RcaSerializer(self.get_queryset().get(pk=rca.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(s.RcaSerializer(self._one(rca.pk)).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rca = self.get_object()
@@ -113,7 +125,7 @@ class RcaViewSet(
             for name in (*services.RCA_TEXT_FIELDS, "category"):
                 values.setdefault(name, "")
         services.rca_update(rca=rca, data=values, actor=signed_in_user(request))
-        return Response(s.RcaSerializer(self.get_queryset().get(pk=rca.pk)).data)
+        return Response(s.RcaSerializer(self._one(rca.pk)).data)
 
 
 # --- CAPA ---------------------------------------------------------------------------------------------------

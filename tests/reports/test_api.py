@@ -206,6 +206,45 @@ def test_rca_api_lists_linked_ticket_numbers_and_checks_roles(api: Any, staff: S
     assert RootCauseAnalysis.objects.count() == before
 
 
+def test_an_rca_lists_its_first_tickets_and_the_ticket_list_has_them_all(
+    api: Any, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An RCA of a mass outage covers tens of thousands of tickets: its record lists the first
+    RCA_TICKETS_LISTED numbers, in order, says there are more, and /api/tickets/?rca= lists every one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import selectors
+    from tests.tickets.factories import ServiceFactory, make_ticket
+    from tickets.models import Ticket
+
+    monkeypatch.setattr(selectors, "RCA_TICKETS_LISTED", 3)
+    from reports.models import RootCauseCategory
+
+    fields = {**RCA, "category": RootCauseCategory.objects.get(code="fiber_cut")}
+    big = RootCauseAnalysis.objects.create(**fields)
+    small = RootCauseAnalysis.objects.create(**fields)
+    tickets = [make_ticket(service=ServiceFactory(), actor=staff.agent) for _ in range(5)]
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets[:4]]).update(rca=big)
+    Ticket.objects.filter(pk=tickets[4].pk).update(rca=small)
+    numbers = sorted(t.number for t in tickets[:4])
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = api(staff.analyst).get("/api/rcas/")
+    assert listed.status_code == 200
+    rows = {row["id"]: row for row in listed.json()["results"]}
+    assert rows[big.pk]["tickets"] == numbers[:3] and rows[big.pk]["tickets_more"] is True
+    assert rows[small.pk]["tickets"] == [tickets[4].number] and rows[small.pk]["tickets_more"] is False
+    # One query for the numbers of the whole page, plain values.
+    assert sum('FROM "tickets_ticket"' in q["sql"] for q in queries.captured_queries) == 1
+
+    one = api(staff.analyst).get(f"/api/rcas/{big.pk}/")
+    assert one.json()["tickets"] == numbers[:3] and one.json()["tickets_more"] is True
+
+    every = api(staff.agent).get(f"/api/tickets/?rca={big.pk}")
+    assert sorted(row["number"] for row in every.json()["results"]) == numbers
+
+
 # --- CAPA --------------------------------------------------------------------------------------------------
 
 
