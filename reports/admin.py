@@ -77,8 +77,16 @@ class SurveyInvitationInline(admin.TabularInline):
 
 @admin.register(SurveyCampaign)
 class SurveyCampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "period_start", "period_end", "sent_at", "closes_at"]
-    readonly_fields = ["sent_at", "created_by", "created_at"]
+    list_display = [
+        "name",
+        "period_start",
+        "period_end",
+        "sent_at",
+        "closes_at",
+        "invited_count",
+        "answered_count",
+    ]
+    readonly_fields = ["sent_at", "created_by", "created_at", "invited_count", "answered_count"]
     inlines = [SurveyInvitationInline]
 
 

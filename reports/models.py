@@ -271,6 +271,11 @@ class SurveyCampaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Kept by reports.services.surveys as invitations are sent and answered, so that the list of campaigns
+    # does not count every invitation of every campaign on each request (a campaign of a year's
+    # customers invites a hundred thousand).
+    invited_count = models.PositiveIntegerField(_("invited"), default=0, editable=False)
+    answered_count = models.PositiveIntegerField(_("answered"), default=0, editable=False)
 
     class Meta:
         ordering = ["-period_start", "-id"]

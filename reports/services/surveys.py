@@ -12,6 +12,7 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,6 +127,8 @@ def csi_campaign_create(
                 )
                 for ticket in reachable
             )
+            campaign.invited_count = len(invitations)
+            campaign.save(update_fields=["invited_count"])
             for ticket, invitation in zip(reachable, invitations, strict=True):
                 notifications.notify_customer(
                     ticket=ticket,
@@ -189,4 +192,6 @@ def csi_answer(
         invitation.comment = comment
         invitation.answered_at = now
         invitation.save(update_fields=[*values, "comment", "answered_at"])
+        answered = F("answered_count") + 1
+        SurveyCampaign.objects.filter(pk=invitation.campaign_id).update(answered_count=answered)
     return invitation

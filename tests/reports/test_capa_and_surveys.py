@@ -167,6 +167,10 @@ def test_csi_answer_is_recorded_once_and_results_give_response_rate_and_mean(sta
     with pytest.raises(NotFound):
         services.csi_answer(token="nope", scores=scores, now=now)
 
+    # The list of campaigns reads the counts each campaign keeps: a refused answer counted nothing.
+    listed = selectors.csi_campaign_list().get(pk=campaign.pk)
+    assert (listed.invited, listed.answered) == (2, 1)  # type: ignore[attr-defined]
+
     results = selectors.csi_results(campaign)
     # One of two answered; its CSI is (5 + 4 + 4 + 3) / 4 = 4.0.
     assert {k: results[k] for k in ("invited", "answered", "response_rate_pct", "csi_mean")} == {
@@ -189,3 +193,5 @@ def test_csi_answer_is_recorded_once_and_results_give_response_rate_and_mean(sta
     assert ok.status_code == 204
     assert selectors.csi_results(campaign)["response_rate_pct"] == 100.0
     assert api(staff.analyst).get(f"/api/surveys/{campaign.pk}/results/").json()["answered"] == 2
+    listed = selectors.csi_campaign_list().get(pk=campaign.pk)
+    assert (listed.invited, listed.answered) == (2, 2)  # type: ignore[attr-defined]
