@@ -2238,6 +2238,17 @@ def desk_surveys(cursor: Any, params: dict[str, Any], *, start: dt.datetime, now
                     "until": dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=JAKARTA),
                 },
             )
+            # The counts the campaign keeps (reports.services.surveys keeps them as the desk runs).
+            cursor.execute(
+                f"""
+                UPDATE {T.campaign}
+                SET invited_count = (SELECT count(*) FROM {T.invitation} WHERE campaign_id = %(c)s),
+                    answered_count = (
+                        SELECT count(answered_at) FROM {T.invitation} WHERE campaign_id = %(c)s)
+                WHERE id = %(c)s
+                """,  # noqa: S608
+                {"c": campaign},
+            )
 
 
 def desk_monthly_reports(*, start: dt.datetime, now: dt.datetime) -> None:
@@ -2407,8 +2418,10 @@ def counts() -> dict[str, int]:
 
 
 def main() -> None:
-    """`python bench/datagen.py --kind desk --tickets 10000 [--keep] [--database-url …]`: generate a data
-    set on its own (the benches call `prepare` themselves)."""
+    """`python bench/datagen.py --kind desk --tickets 10000 [--keep] [--database-url …] [--customers N]`:
+    generate a data set on its own (the benches call `prepare` themselves); for the "outage" kind, give
+    the `--customers` that `mass_outage.py` will ask for (its `--complaints`), so that its `--keep`
+    reuses the data set."""
     import argparse
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
@@ -2416,10 +2429,14 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--customers", type=int, help="the 'outage' kind's customers (mass_outage.py's --complaints)"
+    )
     args = parser.parse_args()
     url = database_url(args.database_url, f"postgres://postgres@127.0.0.1:5432/helpdesk_bench_{args.kind}")
     setup(url)
-    generation = prepare(url, kind=args.kind, tickets=args.tickets, keep=args.keep)
+    options = {"customers": args.customers} if args.customers is not None else {}
+    generation = prepare(url, kind=args.kind, tickets=args.tickets, keep=args.keep, **options)
     print(generation.summary())
     print(json.dumps(counts()))
 
