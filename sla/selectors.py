@@ -228,7 +228,11 @@ def _running_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
         "response": ("first_response_due", "first_response_risk_at", "response_sla"),
         "resolution": ("resolution_due", "resolution_risk_at", "resolution_sla"),
     }[prefix]
-    running = Q(**{f"{column}__in": list(RUNNING_SLA_STATES)})
+    # A closed ticket has no running clock (closing stops both: sla.services.sla_closed). Saying so lets
+    # PostgreSQL answer from the open tickets' partial indexes: without it the API's ?sla_state=breached,
+    # which lists closed tickets too, counted its matches by scanning the whole table (~150 ms at
+    # 1,000,000 tickets).
+    running = Q(**{f"{column}__in": list(RUNNING_SLA_STATES)}) & ~Q(stage=Stage.CLOSED)
     paused_in_state = Q(paused=True, **{column: state})
     if state == SlaState.BREACHED:
         live = Q(paused=False) & (Q(**{f"{due}__lte": now}) | Q(**{column: SlaState.BREACHED}))
