@@ -2238,14 +2238,21 @@ def desk_surveys(cursor: Any, params: dict[str, Any], *, start: dt.datetime, now
                     "until": dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=JAKARTA),
                 },
             )
-            # The counts the campaign keeps (reports.services.surveys keeps them as the desk runs).
+            # The counts and totals the campaign keeps (reports.services.surveys keeps them as the desk runs).
             cursor.execute(
                 f"""
-                UPDATE {T.campaign}
-                SET invited_count = (SELECT count(*) FROM {T.invitation} WHERE campaign_id = %(c)s),
-                    answered_count = (
-                        SELECT count(answered_at) FROM {T.invitation} WHERE campaign_id = %(c)s)
-                WHERE id = %(c)s
+                UPDATE {T.campaign} AS c
+                SET invited_count = s.invited, answered_count = s.answered,
+                    total_overall = s.overall, total_speed = s.speed, total_quality = s.quality,
+                    total_communication = s.communication
+                FROM (
+                    SELECT count(*) AS invited, count(answered_at) AS answered,
+                           COALESCE(sum(score_overall), 0) AS overall, COALESCE(sum(score_speed), 0) AS speed,
+                           COALESCE(sum(score_quality), 0) AS quality,
+                           COALESCE(sum(score_communication), 0) AS communication
+                    FROM {T.invitation} WHERE campaign_id = %(c)s
+                ) AS s
+                WHERE c.id = %(c)s
                 """,  # noqa: S608
                 {"c": campaign},
             )

@@ -271,11 +271,16 @@ class SurveyCampaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    # Kept by reports.services.surveys as invitations are sent and answered, so that the list of campaigns
-    # does not count every invitation of every campaign on each request (a campaign of a year's
-    # customers invites a hundred thousand).
-    invited_count = models.PositiveIntegerField(_("invited"), default=0, editable=False)
-    answered_count = models.PositiveIntegerField(_("answered"), default=0, editable=False)
+    # Kept by reports.services.surveys as invitations are sent and answered, so that the campaigns' page
+    # does not count and average every invitation of every campaign on each request (a campaign of a
+    # year's customers invites a hundred thousand).
+    invited_count = models.PositiveIntegerField(_("invited"), default=0, db_default=0, editable=False)
+    answered_count = models.PositiveIntegerField(_("answered"), default=0, db_default=0, editable=False)
+    # The sums of each question's scores over the answers (the means are these over answered_count).
+    total_overall = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    total_speed = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    total_quality = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    total_communication = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["-period_start", "-id"]

@@ -10,13 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import (
-    Avg,
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -543,34 +541,8 @@ def csi_campaign_list() -> QuerySet[SurveyCampaign]:
 def csi_results(campaign: SurveyCampaign) -> dict[str, Any]:
     """A CSI campaign's results: invited customers, answers, response rate (answers / invitations, %),
     the CSI (mean over the answers of each answer's mean score, 1–5, two decimals) and the mean of each
-    question."""
-    score_fields = [f"score_{question}" for question in CSI_QUESTIONS]
-    per_answer = ExpressionWrapper(
-        sum((F(name) for name in score_fields[1:]), F(score_fields[0])) / float(len(score_fields)),
-        output_field=FloatField(),
-    )
-    answered = Q(answered_at__isnull=False)
-    row = campaign.invitations.aggregate(
-        invited=Count("id"),
-        answered=Count("id", filter=answered),
-        csi=Avg(per_answer, filter=answered),
-        **{name: Avg(name, filter=answered) for name in score_fields},
-    )
-    return {
-        "campaign": campaign.pk,
-        "name": campaign.name,
-        "period_start": campaign.period_start.isoformat(),
-        "period_end": campaign.period_end.isoformat(),
-        "closes_at": campaign.closes_at.isoformat(),
-        "invited": row["invited"],
-        "answered": row["answered"],
-        "response_rate_pct": None if not row["invited"] else round(row["answered"] * 100 / row["invited"], 1),
-        "csi_mean": None if row["csi"] is None else round(float(row["csi"]), 2),
-        "questions": {
-            question: None if row[f"score_{question}"] is None else round(float(row[f"score_{question}"]), 2)
-            for question in CSI_QUESTIONS
-        },
-    }
+    question; from the counts and totals the campaign keeps, read afresh."""
+    return _campaign_results(SurveyCampaign.objects.get(pk=campaign.pk))
 
 
 def ratings_in(start: dt.datetime, end: dt.datetime) -> QuerySet[SatisfactionRating]:
@@ -781,45 +753,33 @@ def rca_get(pk: int) -> RootCauseAnalysis | None:
     )
 
 
+def _mean(total: int, count: int) -> float | None:
+    return None if not count else round(total / count, 2)
+
+
+def _campaign_results(campaign: SurveyCampaign) -> dict[str, Any]:
+    invited, answered = campaign.invited_count, campaign.answered_count
+    totals = {question: getattr(campaign, f"total_{question}") for question in CSI_QUESTIONS}
+    return {
+        "campaign": campaign.pk,
+        "name": campaign.name,
+        "period_start": campaign.period_start.isoformat(),
+        "period_end": campaign.period_end.isoformat(),
+        "closes_at": campaign.closes_at.isoformat(),
+        "invited": invited,
+        "answered": answered,
+        "response_rate_pct": None if not invited else round(answered * 100 / invited, 1),
+        "csi_mean": _mean(sum(totals.values()), answered * len(CSI_QUESTIONS)),
+        "questions": {question: _mean(total, answered) for question, total in totals.items()},
+    }
+
+
 def csi_campaign_results() -> list[dict[str, Any]]:
-    """`csi_results` of every campaign, newest period first, in one aggregate query."""
-    score_fields = [f"score_{question}" for question in CSI_QUESTIONS]
-    answered = Q(invitations__answered_at__isnull=False)
-    per_answer = ExpressionWrapper(
-        sum(
-            (F(f"invitations__{name}") for name in score_fields[1:]),
-            F(f"invitations__{score_fields[0]}"),
-        )
-        / float(len(score_fields)),
-        output_field=FloatField(),
-    )
-    campaigns = SurveyCampaign.objects.annotate(
-        invited=Count("invitations"),
-        answered=Count("invitations", filter=answered),
-        csi=Avg(per_answer, filter=answered),
-        **{f"mean_{name}": Avg(f"invitations__{name}", filter=answered) for name in score_fields},
-    ).order_by("-period_start", "-id")
+    """`csi_results` of every campaign, newest period first, from the counts and score totals each
+    campaign keeps (reports.services.surveys): no invitation is read. The CSI is the mean of the answers'
+    mean scores, i.e. the sum of every score over four times the answers."""
     return [
-        {
-            "campaign": campaign.pk,
-            "name": campaign.name,
-            "period_start": campaign.period_start.isoformat(),
-            "period_end": campaign.period_end.isoformat(),
-            "closes_at": campaign.closes_at.isoformat(),
-            "invited": campaign.invited,
-            "answered": campaign.answered,
-            "response_rate_pct": None
-            if not campaign.invited
-            else round(campaign.answered * 100 / campaign.invited, 1),
-            "csi_mean": None if campaign.csi is None else round(float(campaign.csi), 2),
-            "questions": {
-                question: None
-                if getattr(campaign, f"mean_score_{question}") is None
-                else round(float(getattr(campaign, f"mean_score_{question}")), 2)
-                for question in CSI_QUESTIONS
-            },
-        }
-        for campaign in campaigns
+        _campaign_results(campaign) for campaign in SurveyCampaign.objects.order_by("-period_start", "-id")
     ]
 
 

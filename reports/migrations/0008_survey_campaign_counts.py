@@ -24,12 +24,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="surveycampaign",
             name="answered_count",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="answered"),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False, verbose_name="answered"),
         ),
         migrations.AddField(
             model_name="surveycampaign",
             name="invited_count",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="invited"),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False, verbose_name="invited"),
         ),
         migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop),
     ]

@@ -192,6 +192,11 @@ def csi_answer(
         invitation.comment = comment
         invitation.answered_at = now
         invitation.save(update_fields=[*values, "comment", "answered_at"])
-        answered = F("answered_count") + 1
-        SurveyCampaign.objects.filter(pk=invitation.campaign_id).update(answered_count=answered)
+        SurveyCampaign.objects.filter(pk=invitation.campaign_id).update(
+            answered_count=F("answered_count") + 1,
+            **{
+                f"total_{question}": F(f"total_{question}") + values[f"score_{question}"]
+                for question in CSI_QUESTIONS
+            },
+        )
     return invitation
