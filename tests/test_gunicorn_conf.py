@@ -5,6 +5,7 @@ queue pages was that pause)."""
 from __future__ import annotations
 
 import gc
+import os
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,8 +39,6 @@ def test_and_again_after_its_first_requests_only(conf: dict[str, Any], handled: 
 
 
 def test_gunicorn_reads_it_from_the_project_root() -> None:
-    import os
-
     from gunicorn.config import get_default_config_file
 
     previous = os.getcwd()

@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from reports.models import CapaAction, MonthlyReport, RootCauseAnalysis
+from reports import selectors
+from reports.models import CapaAction, MonthlyReport, RootCauseAnalysis, RootCauseCategory
 from reports.services import monthly_report_build
 from tests.reports.helpers import act, new_ticket, verify, wib
-from tests.tickets.factories import RCA
+from tests.tickets.factories import RCA, ServiceFactory, make_ticket
 from tests.tickets.flow import Staff, advance
-from tickets.models import Stage
+from tickets.models import Stage, Ticket
 
 pytestmark = pytest.mark.django_db
 JANUARY = dt.date(2026, 1, 1)
@@ -211,16 +214,7 @@ def test_an_rca_lists_its_first_tickets_and_the_ticket_list_has_them_all(
 ) -> None:
     """An RCA of a mass outage covers tens of thousands of tickets: its record lists the first
     RCA_TICKETS_LISTED numbers, in order, says there are more, and /api/tickets/?rca= lists every one."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from reports import selectors
-    from tests.tickets.factories import ServiceFactory, make_ticket
-    from tickets.models import Ticket
-
     monkeypatch.setattr(selectors, "RCA_TICKETS_LISTED", 3)
-    from reports.models import RootCauseCategory
-
     fields = {**RCA, "category": RootCauseCategory.objects.get(code="fiber_cut")}
     big = RootCauseAnalysis.objects.create(**fields)
     small = RootCauseAnalysis.objects.create(**fields)
