@@ -4,14 +4,17 @@ fixed number of queries however long the list; the SLA states come from sla.sele
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from escalation.models import Escalation, Level
 from escalation.selectors import escalations_visible
@@ -35,11 +38,32 @@ SHOW_CHOICES = (SHOW_OPEN, SHOW_ACKNOWLEDGED, SHOW_ALL)
 
 
 def ticket_url(number: str) -> str:
-    """The console page of a ticket (the literal path while the console's URL name is not there)."""
+    """The console page of a ticket (the literal path while the console's URL name is not there).
+
+    What `reverse("console:ticket", args=[number])` gives, without its cost on every row of a list
+    (30 µs each): the path around the number is reversed once per script prefix."""
+    around = _ticket_path_around(get_script_prefix())
+    if around is None or not number or "/" in number:  # what the <str:number> converter would refuse
+        try:
+            return reverse("console:ticket", args=[number])
+        except NoReverseMatch:
+            return f"/console/tickets/{number}/"
+    head, tail = around
+    return f"{head}{quote(number, safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
+
+
+_NUMBER_PLACEHOLDER = "NUMBER"
+
+
+@functools.lru_cache(maxsize=16)
+def _ticket_path_around(script_prefix: str) -> tuple[str, str] | None:
+    """The ticket page's path before and after the number, for one script prefix."""
     try:
-        return reverse("console:ticket", args=[number])
+        path = reverse("console:ticket", args=[_NUMBER_PLACEHOLDER])
     except NoReverseMatch:
-        return f"/console/tickets/{number}/"
+        return None
+    head, _placeholder, tail = path.rpartition(_NUMBER_PLACEHOLDER)
+    return head, tail
 
 
 def can_see_escalations(user: Any) -> bool:

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.lib.fields import ChoiceLabels
 from helpdesk.lib.roles import Role
 
 # The shared vocabulary lives below every app (helpdesk.lib.vocabulary); it is re-exported here, where
@@ -60,7 +61,7 @@ class Region(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     """A subscriber of the operator's services. Found again by email or phone (stored normalised)."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -590,7 +591,7 @@ SEARCH_TEXT_FUNC = """
     model_name="TicketHistory",
     append_only=True,
 )
-class Ticket(models.Model):
+class Ticket(ChoiceLabels, models.Model):
     """A customer complaint: the official record of SPEC §4, moving through the six stages of SPEC §5.
 
     `stage` changes only through `move_to`, called only by the transition in `tickets.services`.
@@ -821,6 +822,15 @@ class Ticket(models.Model):
                 fields=["next_due", "id"],
                 name="ticket_waiting_next_due",
                 condition=Q(paused=True) & ~Q(stage="closed"),
+            ),
+            # The Unassigned tab. PostgreSQL reckons open and unassigned a few hundred rows of a million
+            # (most tickets are closed and were assigned), where there are thousands; without an index
+            # of just those it read all of them and sorted them to keep 51 (a technician's tab, 10 ms at
+            # 1,000,000 tickets against 0.2 ms walked).
+            models.Index(
+                fields=["next_due", "id"],
+                name="ticket_unassigned_next_due",
+                condition=Q(assignee__isnull=True) & ~Q(stage="closed"),
             ),
             models.Index(
                 fields=["next_due", "id"],

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext_lazy as _
 
 # Indonesia's three zones (SPEC §2), with the abbreviations printed after a time.
@@ -79,9 +81,23 @@ def format_local(moment: dt.datetime, tz: zoneinfo.ZoneInfo, pattern: str = "%Y-
 # they change it (console.preferences), read by `ViewerTimeZoneMiddleware` without a query.
 SESSION_KEY = "helpdesk_time_zone"
 
-# The forms a moment is printed in on staff pages (Django date formats, so the month names follow the
-# page's language): "2 Dec 2026, 22:32 WIB" and "02 Dec 22:32 WIB".
+# The forms a moment is printed in on staff pages, in Django's date-format letters: "2 Dec 2026, 22:32 WIB"
+# and "02 Dec 22:32 WIB". `_FORMATTERS` prints the same as django.utils.dateformat would (the month's
+# name from Django's own translated MONTHS_3, so it follows the page's language) without parsing the
+# format for every moment: a queue page prints three hundred of them.
 FORMS = {"long": "j M Y, H:i", "short": "d M H:i", "time": "H:i:s", "time-short": "H:i"}
+
+
+def _month(wall: dt.datetime) -> str:
+    return str(MONTHS_3[wall.month]).title()
+
+
+_FORMATTERS: dict[str, Callable[[dt.datetime], str]] = {
+    "long": lambda wall: f"{wall.day} {_month(wall)} {wall.year:04d}, {wall.hour:02d}:{wall.minute:02d}",
+    "short": lambda wall: f"{wall.day:02d} {_month(wall)} {wall.hour:02d}:{wall.minute:02d}",
+    "time": lambda wall: f"{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}",
+    "time-short": lambda wall: f"{wall.hour:02d}:{wall.minute:02d}",
+}
 
 
 def current_zone() -> zoneinfo.ZoneInfo:
@@ -95,15 +111,13 @@ def current_zone() -> zoneinfo.ZoneInfo:
 def moment_text(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.ZoneInfo | None = None) -> str:
     """`moment` on the wall clock of `tz` (the active zone when not given), in one of FORMS, followed by
     the zone's label: "2 Dec 2026, 22:32 WIB". Empty for no moment."""
-    from django.utils import dateformat
-
     if moment is None:
         return ""
     tz = tz or current_zone()
     if moment.tzinfo is None:  # a naive value would be read as UTC by the database anyway
         moment = moment.replace(tzinfo=dt.UTC)
     wall = moment.astimezone(tz)
-    return f"{dateformat.format(wall, FORMS.get(form, FORMS['long']))} {zone_label(moment, tz)}"
+    return f"{_FORMATTERS.get(form, _FORMATTERS['long'])(wall)} {zone_label(moment, tz)}"
 
 
 def moment_html(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.ZoneInfo | None = None) -> str:

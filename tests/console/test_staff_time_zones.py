@@ -14,7 +14,9 @@ import pytest
 import time_machine
 from django.template import Context, Template
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.models import StaffPreference
 from console.templatetags.console import badge_wording, lateness_label
@@ -157,6 +159,36 @@ def test_a_wit_viewer_pays_the_same_queries_as_before(staff: Staff, django_asser
     with django_assert_num_queries(TICKET_QUERIES):
         page = client.get(f"/console/tickets/{ticket.number}/").content.decode()
     assert "WIT</time>" in page
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 12, 31), timezones=st.just(dt.UTC)
+    ),
+    form=st.sampled_from(sorted(zones.FORMS)),
+    zone_name=st.sampled_from(["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC", "Asia/Kathmandu"]),
+    language=st.sampled_from(["en", "id"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_moment_reads_as_djangos_date_format_would_print_it(
+    moment: dt.datetime, form: str, zone_name: str, language: str
+) -> None:
+    """moment_text prints each form without django.utils.dateformat (for speed); what it prints is
+    what that would, month names in the page's language included."""
+    tz = zoneinfo.ZoneInfo(zone_name)
+    with translation.override(language):
+        expected = (
+            f"{dateformat.format(moment.astimezone(tz), zones.FORMS[form])} {zones.zone_label(moment, tz)}"
+        )
+        assert zones.moment_text(moment, form, tz) == expected
+
+
+def test_the_month_follows_the_pages_language() -> None:
+    moment = dt.datetime(2026, 8, 17, 3, 5, tzinfo=dt.UTC)
+    with translation.override("id"):
+        assert zones.moment_text(moment, "long", WIB) == "17 Agu 2026, 10:05 WIB"
+    with translation.override("en"):
+        assert zones.moment_text(moment, "short", WIT) == "17 Aug 12:05 WIT"
 
 
 # --- The SLA badge's words ------------------------------------------------------------------------------

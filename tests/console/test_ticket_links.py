@@ -1,0 +1,33 @@
+"""The link to a ticket's console page that the lists print for every row (console.selectors.ticket_url,
+the `ticket_url` filter): the path reversed once per script prefix, equal to what `reverse` gives."""
+
+from __future__ import annotations
+
+from django.template import Context, Template
+from django.urls import get_script_prefix, reverse, set_script_prefix
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.selectors import ticket_url
+
+
+@given(number=st.text(min_size=1, max_size=40).filter(lambda text: "/" not in text))
+def test_the_link_is_what_reverse_gives_for_any_number(number: str) -> None:
+    assert ticket_url(number) == reverse("console:ticket", args=[number])
+
+
+def test_the_link_follows_the_script_prefix_it_is_served_under() -> None:
+    before = get_script_prefix()
+    try:
+        set_script_prefix("/helpdesk/")
+        assert ticket_url("TKT-2026-000001") == "/helpdesk/console/tickets/TKT-2026-000001/"
+        set_script_prefix("/")
+        assert ticket_url("TKT-2026-000001") == "/console/tickets/TKT-2026-000001/"
+    finally:
+        set_script_prefix(before)
+
+
+def test_the_filter_prints_the_link_and_a_number_reverse_refuses_falls_back() -> None:
+    rendered = Template("{% load console %}{{ number|ticket_url }}").render(Context({"number": "TKT-1 ü"}))
+    assert rendered == "/console/tickets/TKT-1%20%C3%BC/"
+    assert ticket_url("a/b") == "/console/tickets/a/b/"  # not a ticket number; the literal path
