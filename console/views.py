@@ -39,6 +39,7 @@ from console.forms import (
     ConfirmForm,
     action_forms,
 )
+from console.queue_rows import queue_rows
 from helpdesk.lib import keyset, zones
 from helpdesk.lib.access import Capability, can
 from helpdesk.lib.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, NotFound
@@ -246,6 +247,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "count": count,
         "count_is_capped": more,
         "tickets": page.rows,
+        "rows": queue_rows(page.rows, now=now),
         "query": query.urlencode(),
         "refresh_query": params.urlencode(),
         "stages": Stage.choices,

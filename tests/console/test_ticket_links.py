@@ -1,14 +1,17 @@
 """The link to a ticket's console page that the lists print for every row (console.selectors.ticket_url,
-the `ticket_url` filter): the path reversed once per script prefix, equal to what `reverse` gives."""
+the `ticket_url` filter): the path reversed once per script prefix, equal to what `reverse` gives; and the
+row's hover text (`at_most`), cut as truncatechars cuts it."""
 
 from __future__ import annotations
 
 from django.template import Context, Template
+from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from hypothesis import given
 from hypothesis import strategies as st
 
 from console.selectors import ticket_url
+from console.templatetags.console import at_most
 
 
 @given(number=st.text(min_size=1, max_size=40).filter(lambda text: "/" not in text))
@@ -31,3 +34,8 @@ def test_the_filter_prints_the_link_and_a_number_reverse_refuses_falls_back() ->
     rendered = Template("{% load console %}{{ number|ticket_url }}").render(Context({"number": "TKT-1 ü"}))
     assert rendered == "/console/tickets/TKT-1%20%C3%BC/"
     assert ticket_url("a/b") == "/console/tickets/a/b/"  # not a ticket number; the literal path
+
+
+@given(text=st.text(max_size=600), length=st.integers(min_value=1, max_value=520))
+def test_at_most_cuts_as_truncatechars_does(text: str, length: int) -> None:
+    assert at_most(text, length) == truncatechars(text, length)

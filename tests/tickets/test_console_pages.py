@@ -24,7 +24,16 @@ from tests.clients import client_for
 from tests.tickets.factories import RCA, CustomerFactory, ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, advance, ticket_in
 from tickets import services
-from tickets.models import NO_RUNNING_CLOCK, Customer, Region, Service, Stage, Ticket, TicketMessage
+from tickets.models import (
+    NO_RUNNING_CLOCK,
+    Customer,
+    Incident,
+    Region,
+    Service,
+    Stage,
+    Ticket,
+    TicketMessage,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +227,49 @@ def test_the_queue_lists_open_tickets_with_their_columns_and_sla_badges(staff: S
     assert f'data-due="{timezone.localtime(ticket.first_response_due).isoformat()}"' in row_html
     # Asked for, closed tickets are listed too.
     assert numbers_in(client_for(staff.agent).get("/console/?tab=all&stage=closed")) == [closed.number]
+
+
+def test_a_queue_row_shows_escalation_exposure_incident_tier_pause_and_assignee(staff: Staff) -> None:
+    """The row's badges and links (console.queue_rows makes their words), in Indonesian as in English."""
+    customer = CustomerFactory(tier="high_value")
+    ticket = ticket_in(Stage.DISPATCHED, staff, service=ServiceFactory(customer=customer))
+    incident = Incident.objects.create(
+        title="Fibre cut on the Makassar–Gowa backbone, all services down in Gowa and Takalar",
+        details_id="Gangguan",
+        started_at=timezone.now(),
+    )
+    staff.technician.first_name, staff.technician.last_name = "Budi", "Santoso"
+    staff.technician.save()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        escalation_level=2,
+        public_exposure=True,
+        incident=incident,
+        paused=True,
+        paused_at=timezone.now(),
+        assignee=staff.technician,
+    )
+
+    def row_of(language: str) -> str:
+        client = client_for(staff.supervisor)
+        html = client.get("/console/?tab=all", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        row = html[html.index(f'<tr data-number="{ticket.number}" class="queue-row">') :]
+        return row[: row.index("</tr>")]
+
+    row = row_of("en")
+    assert f'aria-label="Select ticket {ticket.number}"' in row  # a supervisor may select rows
+    assert '<span class="badge text-bg-danger">L2</span>' in row
+    assert '<span class="badge text-bg-warning">public</span>' in row
+    assert (
+        f'<span class="badge text-bg-info" title="Part of a mass incident">INC-{incident.pk}</span> '
+        f'<a href="/console/incidents/{incident.pk}/">Fibre cut on the Makassar–Gowa backbone…</a>'
+    ) in row
+    assert '<span class="badge text-bg-info">High value</span>' in row
+    assert '<span class="badge text-bg-secondary">waiting</span>' in row
+    assert '<td class="q-wide">Budi Santoso</td>' in row
+    assert row.count('class="badge sla-badge sla-paused"') == 2
+    row = row_of("id")
+    assert f'aria-label="Pilih tiket {ticket.number}"' in row
+    assert '<span class="badge text-bg-secondary">menunggu</span>' in row
 
 
 def test_the_queue_filters_by_stage_classification_category_channel_and_team(staff: Staff) -> None:

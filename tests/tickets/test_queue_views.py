@@ -393,7 +393,10 @@ def plan_of(queryset: Any) -> str:
             "all",
             "breached_today",
             [
-                "ticket_response_breach_due",
+                # Either reads only the day's range of one clock; on a few rows the planner's costs for
+                # the two are equal and its pick follows the statement's shape (the 1,000,000 set takes
+                # the breach index: bench/README).
+                ("ticket_response_breach_due", "ticket_open_response_due"),
                 "ticket_response_escalate_due",
                 "ticket_resolution_breach_due",
                 "ticket_resolution_escalate_due",
@@ -402,7 +405,7 @@ def plan_of(queryset: Any) -> str:
     ],
 )
 def test_the_supervisors_tab_and_the_built_in_views_are_answered_from_their_indexes(
-    staff: Staff, tab: str, view: str, indexes: list[str]
+    staff: Staff, tab: str, view: str, indexes: list[str | tuple[str, ...]]
 ) -> None:
     from tickets import selectors
 
@@ -411,4 +414,4 @@ def test_the_supervisors_tab_and_the_built_in_views_are_answered_from_their_inde
     ).exclude(stage=Stage.CLOSED)
     plan = plan_of(queryset.order_by("next_due", "pk")[:51])
     for index in indexes:
-        assert index in plan, plan
+        assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
