@@ -11,7 +11,10 @@ moves everything alive into a permanent generation that collections skip: once w
 loaded the application, and again after its first requests and a while later, by when the lazily loaded
 parts (templates, catalogues, URL resolvers, the SLA configuration's memo) are in. Nothing is leaked by
 this: objects created later are collected as before. It trims the tail, not the average: the intake's
-CPU per complaint is the same with and without it (bench/README.md, "The full run")."""
+CPU per complaint is the same with and without it (bench/README.md, "The full run").
+
+The warm-up. Before the first freeze the worker loads what Django would otherwise load on its first
+request (helpdesk/warmup.py: about half a second, paid once per worker while nobody waits)."""
 
 from __future__ import annotations
 
@@ -29,6 +32,11 @@ def _freeze() -> None:
 
 
 def post_worker_init(worker: Any) -> None:
+    # What Django would load on the worker's first request (URL patterns, catalogues, templates), loaded
+    # before anyone waits on it and before the freeze takes it in (helpdesk/warmup.py).
+    from helpdesk.warmup import warm
+
+    warm()
     _freeze()
 
 

@@ -47,3 +47,44 @@ def test_gunicorn_reads_it_from_the_project_root() -> None:
         assert Path(get_default_config_file() or "") == CONFIG
     finally:
         os.chdir(previous)
+
+
+# --- The warm-up (helpdesk/warmup.py) ------------------------------------------------------------------
+
+
+def _forget_what_django_loaded() -> None:
+    from django.template import engines
+    from django.urls import clear_url_caches
+    from django.utils.translation import trans_real
+
+    for loader in engines["django"].engine.template_loaders:
+        loader.reset()
+    trans_real._translations = {}
+    clear_url_caches()
+
+
+def test_the_worker_loads_urls_catalogues_and_templates_before_its_first_request(
+    conf: dict[str, Any],
+) -> None:
+    from django.template import engines
+    from django.urls import get_resolver
+    from django.utils.translation import trans_real
+
+    _forget_what_django_loaded()
+    [partials] = engines["django"].engine.template_loaders  # django-template-partials' loader
+    [loader] = partials.loaders  # Django's cached loader, inside it
+    assert not loader.get_template_cache
+    conf["post_worker_init"](SimpleNamespace(nr=0))
+    assert "console/queue.html" in loader.get_template_cache
+    assert "base.html" in loader.get_template_cache
+    assert {"id", "en"} <= set(trans_real._translations)
+    assert get_resolver()._populated
+
+
+def test_a_template_that_does_not_compile_does_not_stop_the_worker(tmp_path: Path, settings: Any) -> None:
+    from helpdesk.warmup import warm
+
+    (tmp_path / "fine.html").write_text("<p>{{ greeting }}</p>")
+    (tmp_path / "broken.html").write_text("{% if %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    assert warm()["templates"] == 1
