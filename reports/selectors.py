@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -674,15 +675,27 @@ def capa_report_page(
     actions and of the overdue ones, and their actions (owner, verifier, `is_overdue`) prefetched. With
     `status` or `overdue`, only the reports that have such actions, showing only those actions."""
     condition = _capa_action_filter(status=status, overdue_on=today if overdue else None)
-    overdue_q = Q(actions__status__in=CAPA_PENDING_STATUSES, actions__due_date__lt=today)
     reports = CapaReport.objects.select_related("author", "rca", "rca__category")
     if condition:
         reports = reports.filter(Exists(CapaAction.objects.filter(condition, report=OuterRef("pk"))))
+    # The counts as subqueries of each report, not a join grouped by report: PostgreSQL works them out for
+    # the page's rows only, after sorting and cutting (grouped, it joined and counted every report's
+    # actions to keep a page: 16 ms for the 2,000 reports of the 1,000,000-ticket set).
+    actions = CapaAction.objects.filter(report=OuterRef("pk"))
+    overdue_actions = actions.filter(status__in=CAPA_PENDING_STATUSES, due_date__lt=today)
     return (
-        reports.annotate(actions_total=Count("actions"), actions_overdue=Count("actions", filter=overdue_q))
+        reports.annotate(actions_total=_count_of(actions), actions_overdue=_count_of(overdue_actions))
         .prefetch_related(Prefetch("actions", queryset=_capa_actions(today, condition)))
         .order_by("-created_at", "-id")
     )
+
+
+def _count_of(rows: QuerySet[Any]) -> Coalesce:
+    """How many of `rows` (a queryset correlated to the outer row), as a scalar subquery: `SELECT
+    COUNT(*) … WHERE report_id = outer.id` (written as a plain function so that the ORM adds no GROUP BY,
+    which would make it one row per group)."""
+    counted = rows.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 def capa_report_get(pk: int, *, today: dt.date) -> CapaReport | None:

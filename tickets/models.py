@@ -131,7 +131,7 @@ class BillingStatus(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
 
 
-class Service(models.Model):
+class Service(ChoiceLabels, models.Model):
     """One service subscription of a customer (SPEC §2): what the complaint is about, where it runs,
     whether it works and whether it is paid for."""
 

@@ -535,6 +535,17 @@ def test_the_capa_list_runs_the_same_queries_at_10_and_100_rows(
     assert response.context["page"].paginator.count == rows
 
 
+def test_the_capa_lists_counts_are_worked_out_for_the_pages_rows_only(staff: Staff) -> None:
+    """The counts of actions are subqueries of each report, not a join grouped by report: PostgreSQL
+    counts for the 50 rows it keeps, after the sort (grouped, it joined and counted every report's
+    actions first, 16 ms for 2,000 reports)."""
+    rca = report_services.rca_create(author=staff.technician, data=RCA)
+    make_capa(staff, rca=rca, actions=[capa_action(staff, today() - dt.timedelta(days=1))])
+    statement = str(selectors.capa_report_page(today=today())[:50].query)
+    assert "GROUP BY" not in statement
+    assert statement.count("COUNT(*)") == 2
+
+
 # Session, user, roles, unread count; count, reports, actions.
 CAPA_LIST_QUERIES = 7
 

@@ -1,5 +1,6 @@
-"""helpdesk.lib.fields.ChoiceLabels: a ticket's and a customer's get_<field>_display() say what Django's
-own would, in the language of the moment they are asked, without rebuilding the choices each time."""
+"""helpdesk.lib.fields.ChoiceLabels: a ticket's, a customer's and a service's get_<field>_display() say
+what Django's own would, in the language of the moment they are asked, without rebuilding the choices
+each time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from django.db.models import Model
 from django.utils import translation
 
-from tickets.models import Customer, Ticket
+from tickets.models import Customer, Service, Ticket
 
 
 def djangos_label(instance: Model, name: str) -> str:
@@ -23,6 +24,8 @@ def djangos_label(instance: Model, name: str) -> str:
         (Ticket, "stage"),
         (Ticket, "channel"),
         (Customer, "tier"),
+        (Service, "kind"),
+        (Service, "status"),
     ],
 )
 def test_every_choice_reads_as_djangos_own_in_both_languages(model: type[Model], name: str) -> None:
