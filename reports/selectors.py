@@ -15,13 +15,11 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -31,6 +29,7 @@ from django.utils import timezone
 from escalation.models import Escalation
 from helpdesk.lib import keyset
 from helpdesk.lib.access import Capability, can, roles_that
+from helpdesk.lib.sql import count_of
 from reports import recap
 from reports.models import (
     CAPA_PENDING_STATUSES,
@@ -684,18 +683,10 @@ def capa_report_page(
     actions = CapaAction.objects.filter(report=OuterRef("pk"))
     overdue_actions = actions.filter(status__in=CAPA_PENDING_STATUSES, due_date__lt=today)
     return (
-        reports.annotate(actions_total=_count_of(actions), actions_overdue=_count_of(overdue_actions))
+        reports.annotate(actions_total=count_of(actions), actions_overdue=count_of(overdue_actions))
         .prefetch_related(Prefetch("actions", queryset=_capa_actions(today, condition)))
         .order_by("-created_at", "-id")
     )
-
-
-def _count_of(rows: QuerySet[Any]) -> Coalesce:
-    """How many of `rows` (a queryset correlated to the outer row), as a scalar subquery: `SELECT
-    COUNT(*) … WHERE report_id = outer.id` (written as a plain function so that the ORM adds no GROUP BY,
-    which would make it one row per group)."""
-    counted = rows.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
-    return Coalesce(Subquery(counted), 0)
 
 
 def capa_report_get(pk: int, *, today: dt.date) -> CapaReport | None:
@@ -729,19 +720,7 @@ def rca_page(*, category: str | None = None) -> QuerySet[RootCauseAnalysis]:
             Prefetch("tickets", queryset=first_tickets[: RCA_TICKETS_SHOWN + 1], to_attr="tickets_shown")
         )
         # A subquery per row shown, not a GROUP BY of every RCA with its reports before the page is cut.
-        .annotate(
-            capa_count=Coalesce(
-                Subquery(
-                    CapaReport.objects.filter(rca=OuterRef("pk"))
-                    .order_by()
-                    .values("rca")
-                    .annotate(n=Count("id"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            )
-        )
+        .annotate(capa_count=count_of(CapaReport.objects.filter(rca=OuterRef("pk"))))
         .order_by("-created_at", "-id")
     )
     if category:

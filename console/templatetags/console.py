@@ -164,14 +164,6 @@ def _customer_time(due: dt.datetime, their_zone_name: str) -> str:
     return _("%(time)s, customer's time") % {"time": zones.moment_text(due, form, theirs)}
 
 
-@register.filter
-def ticket_url(number: Any) -> str:
-    """{% url 'console:ticket' number %} for a list's rows, reversed once rather than once a row."""
-    from console.selectors import ticket_url as url_of
-
-    return url_of(str(number))
-
-
 @register.simple_tag
 def deadline_clocks() -> list[tuple[str, str]]:
     """The clocks the ticket page explains ("How was this deadline reached?"), with their titles."""
