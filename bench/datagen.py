@@ -727,11 +727,15 @@ def write_history_created(cursor: Any, where: str = "true") -> None:
 
 
 def write_search_text(cursor: Any) -> None:
-    """The search text the trigger on tickets (off for the load) writes for each new ticket."""
+    """The search text the trigger on tickets (off for the load) writes for each new ticket: the same
+    expression (tickets.models.SEARCH_TEXT_SQL)."""
+    from tickets.models import SEARCH_TEXT_SQL
+
     cursor.execute(
         f"""
         INSERT INTO {T.search} (ticket_id, text)
-        SELECT id, concat_ws(' ', description, contact_email, contact_phone) FROM {T.ticket}
+        SELECT t.id, {SEARCH_TEXT_SQL.format(t="t", email="c.email")}
+        FROM {T.ticket} AS t JOIN {T.customer} AS c ON c.id = t.customer_id
         """  # noqa: S608
     )
 

@@ -357,9 +357,17 @@ def ticket_search_q(text: str) -> Q | None:
     of the description or the contact details given with the ticket. None when there is nothing to search
     for.
 
-    One `id IN (… UNION …)` over the places a match can come from, each answered from its own index (the
-    trigram indexes on TicketSearch and customer names, tickets by customer and by service, the number),
-    rather than one OR across joined tables, which PostgreSQL can only answer by reading every ticket."""
+    One `id IN (… UNION …)` over the places a match can come from (`ticket_search_ids`), each answered
+    from its own index, rather than one OR across joined tables, which PostgreSQL can only answer by
+    reading every ticket."""
+    ids = ticket_search_ids(text)
+    return None if ids is None else Q(pk__in=ids)
+
+
+def ticket_search_ids(text: str) -> QuerySet[Any] | None:
+    """The ids of the tickets `ticket_search_q` finds, as one UNION of the places a match can come from,
+    each answered from its own index (the trigram indexes on TicketSearch and on customers' names and
+    emails, tickets by customer and by service, the number). None when there is nothing to search for."""
     # PostgreSQL refuses NUL in a query parameter: it can be in no name, so it is simply dropped.
     text = " ".join((text or "").replace("\x00", "").split())[:SEARCH_MAX]
     if not text:
@@ -374,17 +382,19 @@ def ticket_search_q(text: str) -> Q | None:
         customers |= Q(phone__endswith=tail)
         words |= Q(text__icontains=tail)  # digits: icontains only so that the trigram index serves it
     matches = [
-        TicketSearch.objects.filter(words).values("ticket_id"),
-        Ticket.objects.filter(customer__in=Customer.objects.filter(customers).values("id")).values("id"),
+        TicketSearch.objects.filter(words).values_list("ticket_id", flat=True),
+        Ticket.objects.filter(customer__in=Customer.objects.filter(customers).values("id")).values_list(
+            "id", flat=True
+        ),
         Ticket.objects.filter(
             service__in=Service.objects.filter(reference__istartswith=text).values("id")
-        ).values("id"),
+        ).values_list("id", flat=True),
     ]
     number = ticket_numbers.normalise(text)
     if number:
-        matches.append(Ticket.objects.filter(number=number).values("id"))
+        matches.append(Ticket.objects.filter(number=number).values_list("id", flat=True))
     first, *others = (query.order_by() for query in matches)
-    return Q(pk__in=first.union(*others))
+    return first.union(*others)
 
 
 # Up to this many matches, their ids are read first and the page is then read by primary key.
@@ -397,11 +407,13 @@ def ticket_search_matches(text: str) -> Q | None:
     PostgreSQL hash-joins every ticket with its joined tables to the few matches (2.7 s at 1,000,000
     tickets); given the ids, it fetches those rows by primary key. More matches than the cap: the
     condition as it is (the page then walks its sort's index)."""
-    condition = ticket_search_q(text)
-    if condition is None:
+    union = ticket_search_ids(text)
+    if union is None:
         return None
-    ids = list(Ticket.objects.filter(condition).order_by().values_list("pk", flat=True)[: SEARCH_IDS_CAP + 1])
-    return condition if len(ids) > SEARCH_IDS_CAP else Q(pk__in=ids)
+    # Read from the UNION itself: each of its parts gives ticket ids, and joining them to the tickets
+    # to read the same ids again cost a probe of the primary key each (3 ms for 587 matches).
+    ids = list(union[: SEARCH_IDS_CAP + 1])
+    return Q(pk__in=union) if len(ids) > SEARCH_IDS_CAP else Q(pk__in=ids)
 
 
 # What a row of the console queue shows (templates/console/queue.html) and what its sorts and cursor
