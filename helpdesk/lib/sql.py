@@ -1,12 +1,12 @@
-"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))`, and a count of related rows as a scalar
-subquery."""
+"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))`, `column = ANY(%s)` of a list of ids, and
+a count of related rows as a scalar subquery."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, Func, IntegerField, Lookup, QuerySet, Subquery
+from django.db.models import Expression, F, Func, IntegerField, Lookup, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 
@@ -26,6 +26,24 @@ def is_any_of(field: str, values: QuerySet[Any]) -> Any:
     or beside an OR. `field IN (values)` is planned as a join instead: a semi-join over the whole input, or
     under an OR a subplan checked on every row."""
     return _IsAnyOf(F(field), ArraySubquery(values))
+
+
+class _Ids(Expression):
+    """A list of integer ids as one array parameter."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return "%s::bigint[]", (self.ids,)
+
+
+def is_one_of(field: str, ids: list[int]) -> Any:
+    """`field = ANY(%s::bigint[])`, a condition for `filter()` or a `Q`: the ids as one parameter. Where
+    `field__in=ids` makes the ORM build, resolve and escape a parameter per id (at 587 ids, ~4 ms of a
+    search's request: three statements name them), this passes the list once, as an array."""
+    return _IsAnyOf(F(field), _Ids([int(value) for value in ids]))
 
 
 def count_of(rows: QuerySet[Any]) -> Coalesce:
