@@ -96,6 +96,16 @@ class Notification(models.Model):
                 F("id").desc(),
                 name="notification_inbox_page",
             ),
+            # The navigation's unread badge, on every page (notifications.selectors.inbox_unread_count):
+            # only the unread ones, so that counting them up to the cap reads nothing else. With only the
+            # index above, whose "read" column is an expression the planner cannot match to `read_at IS
+            # NULL`, it read every entry of the person's inbox, or at 55,000 notifications chose to
+            # read the table instead (45,000 rows, 8.7 ms).
+            models.Index(
+                fields=["recipient", "channel"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
