@@ -14,6 +14,7 @@ from celery.signals import before_task_publish
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from helpdesk.lib.roles import Role
@@ -21,6 +22,12 @@ from notifications import services as notification_services
 from sla import config as sla_config
 from tests.tickets.factories import UserFactory
 from tickets.services import intake
+
+# No deadline on property tests: the first example of a test pays for what the process loads lazily
+# (URL patterns, catalogues), and timings belong in bench/, not in tests (a run failed on one 256 ms
+# first call).
+hypothesis_settings.register_profile("helpdesk", deadline=None)
+hypothesis_settings.load_profile("helpdesk")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django import template
@@ -202,8 +203,9 @@ def subject_line(text: Any, length: int = 70) -> str:
 def at_most(text: Any, length: int) -> str:
     """`truncatechars`, with its cost only where something is cut: a text no longer than `length`
     characters is what truncatechars would give back unchanged (combining marks only shorten its count),
-    and a queue row's hover text (its description, up to 500) is nearly always that."""
-    text = str(text or "")
+    and a queue row's hover text (its description, up to 500) is nearly always that. Normalised to NFC
+    first, as truncatechars does (a compatibility ideograph becomes its unified one), so the two agree."""
+    text = unicodedata.normalize("NFC", str(text or ""))
     if len(text) <= length:
         return text
     return truncatechars(text, length)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse, set_script_prefix
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from console.selectors import ticket_url
@@ -35,5 +35,7 @@ def test_the_link_is_quoted_and_a_number_reverse_refuses_falls_back() -> None:
 
 
 @given(text=st.text(max_size=600), length=st.integers(min_value=1, max_value=520))
+@example(text="\uf900", length=5)  # a CJK compatibility ideograph: truncatechars normalises it (NFC)
+@example(text="\u0958" * 3, length=4)  # NFC decomposes it: two characters each, one a combining mark
 def test_at_most_cuts_as_truncatechars_does(text: str, length: int) -> None:
     assert at_most(text, length) == truncatechars(text, length)
