@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
@@ -89,7 +89,7 @@ def can_reassign(user: Any) -> bool:
     return bool(roles_of(user) & set(rule.roles)) or bool(getattr(user, "is_superuser", False))
 
 
-def _row_tickets(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
+def _row_tickets(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
     """The tickets of a page of rows (escalation queue, live board) with only what a row shows: the
     queue's columns (tickets.selectors.QUEUE_ROW_FIELDS) and their customers, teams, assignees and
     incidents, not every column of each with its service and regions."""
