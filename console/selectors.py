@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
@@ -22,7 +22,7 @@ from helpdesk.lib import keyset
 from helpdesk.lib.roles import Role, roles_of
 from sla.selectors import sla_state_q
 from tickets.models import ACTIONS, Action, SlaState, Stage, Team, Ticket
-from tickets.selectors import QUEUE_ROW_FIELDS, staff_choices, ticket_list
+from tickets.selectors import row_tickets, staff_choices
 
 LEVEL_OF_ROLE = {
     Role.SUPERVISOR: Level.SUPERVISOR,
@@ -89,18 +89,6 @@ def can_reassign(user: Any) -> bool:
     return bool(roles_of(user) & set(rule.roles)) or bool(getattr(user, "is_superuser", False))
 
 
-def _row_tickets(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
-    """The tickets of a page of rows (escalation queue, live board) with only what a row shows: the
-    queue's columns (tickets.selectors.QUEUE_ROW_FIELDS) and their customers, teams, assignees and
-    incidents, not every column of each with its service and regions."""
-    return (
-        ticket_list(viewer=viewer, now=now)
-        .select_related(None)
-        .select_related("customer", "team", "assignee", "incident")
-        .only(*QUEUE_ROW_FIELDS)
-    )
-
-
 def _escalations(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
     # The ticket once more, annotated the way the badges need it (one query for the whole page).
     return (
@@ -109,7 +97,7 @@ def _escalations(*, viewer: AbstractBaseUser, now: dt.datetime) -> Any:
         .select_related("raised_by", "acknowledged_by", "incident")
         .prefetch_related(None)
         .prefetch_related(
-            Prefetch("ticket", queryset=_row_tickets(viewer=viewer, now=now)),
+            Prefetch("ticket", queryset=row_tickets(viewer=viewer, now=now)),
             # A list (to_attr), not a manager per row: a page of 50 rows reads it 50 times.
             Prefetch(
                 "notified",
@@ -213,7 +201,7 @@ def live_board(
     """Open tickets whose response or resolution clock is breached, and (apart) those at risk, most
     urgent first (the nearest running deadline: the most overdue first among the breached), at most
     `limit` of each, read from the index on `next_due`; each column's count stops at BOARD_COUNT_CAP."""
-    base = _row_tickets(viewer=viewer, now=now).exclude(stage=Stage.CLOSED)
+    base = row_tickets(viewer=viewer, now=now).exclude(stage=Stage.CLOSED)
     breached = base.filter(sla_state_q(SlaState.BREACHED, now))
     # An at-risk clock is not yet due: the index is entered at now, past every breached ticket.
     at_risk = base.filter(next_due__gt=now).filter(sla_state_q(SlaState.AT_RISK, now))

@@ -453,6 +453,18 @@ QUEUE_ROW_FIELDS = (
 )
 
 
+def row_tickets(*, viewer: AbstractBaseUser, now: dt.datetime) -> QuerySet[Ticket]:
+    """`ticket_list` with only what a row of a list shows (QUEUE_ROW_FIELDS): the ticket's row columns
+    and its customer, team, assignee and incident, not every column of each with its service and
+    regions. The console queue, the escalation queues and the live board read their tickets so."""
+    return (
+        ticket_list(viewer=viewer, now=now)
+        .select_related(None)
+        .select_related("customer", "team", "assignee", "incident")
+        .only(*QUEUE_ROW_FIELDS)
+    )
+
+
 def queue_tickets(
     *,
     viewer: AbstractBaseUser,
@@ -467,12 +479,7 @@ def queue_tickets(
     may see (never more than `visible_tickets` allows), narrowed by the free-text search and, when a
     clock is named, by that clock's SLA state, and by a built-in view (`queue_view_q`). The view's
     FilterSet narrows further and sorts. Only what a queue row shows is read (QUEUE_ROW_FIELDS)."""
-    queryset = (
-        ticket_list(viewer=viewer, now=now)
-        .select_related(None)
-        .select_related("customer", "team", "assignee", "incident")
-        .only(*QUEUE_ROW_FIELDS)
-    )
+    queryset = row_tickets(viewer=viewer, now=now)
     if tab == "mine":
         queryset = queryset.filter(assignee_id=viewer.pk)
     elif tab == "team":
