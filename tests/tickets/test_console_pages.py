@@ -447,7 +447,7 @@ def test_the_search_text_leaves_out_the_customers_own_email_and_finds_the_same_t
     # A ticket moved to the customer whose email it was given with loses it again.
     other = CustomerFactory(name="Dewi", email="pic@kantor-contoh.id")
     Ticket.objects.filter(pk=given.pk).update(customer=other)
-    assert not text(given).count("pic@kantor")
+    assert "pic@kantor" not in text(given)
     assert found("pic@kantor") == [given.number]
 
     # Texts written by the earlier rule are rewritten by migration 0027 (in batches), and only those;
@@ -459,7 +459,7 @@ def test_the_search_text_leaves_out_the_customers_own_email_and_finds_the_same_t
         migration.rewrite(cursor, keep_email=True)
         assert text(given).startswith("Modem mati pic@kantor-contoh.id")
         migration.rewrite(cursor, keep_email=False)
-    assert not text(given).count("pic@kantor")
+    assert "pic@kantor" not in text(given)
     assert text(own) == before
 
 
