@@ -100,7 +100,8 @@ class Notification(models.Model):
             # only the unread ones, so that counting them up to the cap reads nothing else. With only the
             # index above, whose "read" column is an expression the planner cannot match to `read_at IS
             # NULL`, it read every entry of the person's inbox, or at 55,000 notifications chose to
-            # read the table instead (45,000 rows, 8.7 ms).
+            # read the table instead (a supervisor's badge: 9.6 ms of a request, 0.5 ms with this index;
+            # bench/README).
             models.Index(
                 fields=["recipient", "channel"],
                 name="notification_unread",
