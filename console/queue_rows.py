@@ -13,11 +13,12 @@ from typing import Any
 
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from console.selectors import ticket_url
-from console.templatetags.console import ago, at_most, sla_badge, subject_line
+from console.templatetags.console import BadgeWords, ago, at_most, badge_html, badge_words, subject_line
 from helpdesk.lib import zones
 
 EMPTY = "—"
@@ -51,11 +52,13 @@ class QueueRow:
 
 
 def queue_rows(tickets: list[Any], *, now: dt.datetime) -> list[QueueRow]:
-    context = {"now": now}
-    return [_row(ticket, now=now, context=context) for ticket in tickets]
+    # The viewer's zone and the badges' words, looked up once for the page rather than for each badge.
+    zone = zones.current_zone()
+    words = badge_words(translation.get_language())
+    return [_row(ticket, now=now, zone=zone, words=words) for ticket in tickets]
 
 
-def _row(ticket: Any, *, now: dt.datetime, context: dict[str, Any]) -> QueueRow:
+def _row(ticket: Any, *, now: dt.datetime, zone: Any, words: BadgeWords) -> QueueRow:
     number = ticket.number
     customer = ticket.customer
     assignee = ticket.assignee
@@ -81,8 +84,8 @@ def _row(ticket: Any, *, now: dt.datetime, context: dict[str, Any]) -> QueueRow:
         paused=bool(ticket.paused),
         team=(team.label or EMPTY) if team is not None else EMPTY,
         assignee=(assignee.get_full_name() or assignee.username) if assignee is not None else EMPTY,
-        updated_title=zones.moment_text(ticket.updated_at) if ticket.updated_at else "",
+        updated_title=zones.moment_text(ticket.updated_at, "long", zone) if ticket.updated_at else "",
         updated_ago=ago(ticket.updated_at, now),
-        response_badge=sla_badge(context, ticket, "response"),
-        resolution_badge=sla_badge(context, ticket, "resolution"),
+        response_badge=badge_html(ticket, "response", now=now, zone=zone, words=words),
+        resolution_badge=badge_html(ticket, "resolution", now=now, zone=zone, words=words),
     )

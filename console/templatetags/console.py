@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import truncatechars
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -41,26 +44,62 @@ _COLUMNS = {
 RUNNING = (SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED)
 
 
-def lateness_label(late: dt.timedelta) -> str:
+@dataclass(frozen=True)
+class BadgeWords:
+    """The fixed words of the SLA badges in one language, translated once per language rather than a few
+    times for each of a queue page's hundred badges (a tenth of a badge's time went to looking them up)."""
+
+    states: dict[str, str]
+    titles: dict[str, str]  # escaped
+    paused: str
+    met: str
+    no_target: str
+    met_at: str
+    missed_was_due: str
+    missed_by: str
+    due: str
+    days: str
+    hours: str
+    minutes: str
+
+
+@functools.lru_cache(maxsize=16)
+def badge_words(language: str | None) -> BadgeWords:
+    with translation.override(language):
+        return BadgeWords(
+            states={state.value: str(state.label) for state in SlaState},
+            titles={clock: escape(title) for clock, title in _TITLES.items()},
+            paused=_("paused"),
+            met=_("met"),
+            no_target=_("no target"),
+            met_at=_("met at %(time)s"),
+            missed_was_due=_("missed, was due %(time)s"),
+            missed_by=_("missed by %(time)s"),
+            due=_("due %(time)s"),
+            days=_("%(count)s d"),
+            hours=_("%(count)s h"),
+            minutes=_("%(count)s min"),
+        )
+
+
+def _words() -> BadgeWords:
+    return badge_words(translation.get_language())
+
+
+def lateness_label(late: dt.timedelta, words: BadgeWords | None = None) -> str:
     """How late, as the badge says it: "3 h", "2 d 4 h", "1 h 20 min", "25 min"."""
+    words = words or _words()
     minutes = max(int(late.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(_("%(count)s d") % {"count": days})
+        parts.append(words.days % {"count": days})
     if hours:
-        parts.append(_("%(count)s h") % {"count": hours})
+        parts.append(words.hours % {"count": hours})
     if (minutes and not days) or not parts:
-        parts.append(_("%(count)s min") % {"count": minutes})
+        parts.append(words.minutes % {"count": minutes})
     return " ".join(parts)
-
-
-def _state_label(state: str) -> str:
-    try:
-        return str(SlaState(state).label)
-    except ValueError:  # not one of the stored states: shown as it is
-        return str(state)
 
 
 def badge_wording(
@@ -70,27 +109,30 @@ def badge_wording(
     stopped_at: dt.datetime | None,
     now: dt.datetime,
     due_short: str | None = None,
+    words: BadgeWords | None = None,
 ) -> tuple[str, str]:
     """(the state's label, what the badge says of the time) for one clock: "met at …" when it stopped in
     time, "due …" while it runs, "missed by 3 h" once late (stopped late: stop − due; running past its
     deadline: now − due), "paused" while the customer is waited for. `due_short`: the deadline as
-    `zones.moment_text(due, "short")` prints it, when the caller has it already."""
+    `zones.moment_text(due, "short")` prints it, when the caller has it already; `words`: the language's
+    `badge_words`, when the caller has them."""
+    words = words or _words()
     if state == "paused":
         # A paused deadline means nothing yet: it moves on by the pause when the clock runs again.
-        return _("paused"), ""
+        return words.paused, ""
+    # Not one of the stored states: shown as it is.
+    label = words.states.get(state, str(state))
     if state == SlaState.MET:
         if stopped_at is None:
-            return _state_label(state), _("met")
-        return _state_label(state), _("met at %(time)s") % {"time": zones.moment_text(stopped_at, "short")}
+            return label, words.met
+        return label, words.met_at % {"time": zones.moment_text(stopped_at, "short")}
     if state == SlaState.MISSED:
         if stopped_at is None or stopped_at <= due:
-            return _state_label(state), _("missed, was due %(time)s") % {
-                "time": due_short or zones.moment_text(due, "short")
-            }
-        return _state_label(state), _("missed by %(time)s") % {"time": lateness_label(stopped_at - due)}
+            return label, words.missed_was_due % {"time": due_short or zones.moment_text(due, "short")}
+        return label, words.missed_by % {"time": lateness_label(stopped_at - due, words)}
     if now >= due:
-        return _state_label(state), _("missed by %(time)s") % {"time": lateness_label(now - due)}
-    return _state_label(state), _("due %(time)s") % {"time": due_short or zones.moment_text(due, "short")}
+        return label, words.missed_by % {"time": lateness_label(now - due, words)}
+    return label, words.due % {"time": due_short or zones.moment_text(due, "short")}
 
 
 # The title of each clock's badge ("First response due: 2 Dec 2026, 22:32 WIB").
@@ -105,39 +147,56 @@ _TITLES = {
 def sla_badge(
     context: Any, ticket: Any, clock: str = "resolution", customer_zone: bool = False
 ) -> SafeString:
+    """An SLA badge for one of a ticket's clocks (see `badge_html`), as of the page's `now`."""
+    now = context.get("now") if isinstance(context.get("now"), dt.datetime) else timezone.now()
+    return badge_html(
+        ticket, clock, now=now, zone=zones.current_zone(), words=_words(), customer_zone=customer_zone
+    )
+
+
+def badge_html(
+    ticket: Any,
+    clock: str,
+    *,
+    now: dt.datetime,
+    zone: Any,
+    words: BadgeWords,
+    customer_zone: bool = False,
+) -> SafeString:
     """An SLA badge for one of a ticket's clocks. The state comes from the selector's annotation
     (sla.selectors.annotate_sla_states) when the list has it, else from the stored column; console.js
-    moves a running one forward in time. `customer_zone` adds the deadline on the customer's clock when
-    their zone differs from the viewer's (the ticket page).
+    moves a running one forward in time. `zone` is the viewer's, `words` the page language's
+    `badge_words` (a queue page works both out once for its hundred badges). `customer_zone` adds the
+    deadline on the customer's clock when their zone differs from the viewer's (the ticket page).
 
-    Built here rather than in a template of its own: a queue page has a hundred badges, and rendering a
-    sub-template for each was a fifth of the page's time."""
+    Built here rather than in a template of its own: rendering a sub-template for each badge was a fifth
+    of a queue page's time."""
     annotated, stored, due_field, risk_field, stop_field = _COLUMNS[clock]
     state = getattr(ticket, annotated, None) or getattr(ticket, stored)
     if ticket.paused and state not in (SlaState.MET, SlaState.MISSED):
         state = "paused"
     due = getattr(ticket, due_field)
     if due is None:
-        return format_html('<span class="badge sla-badge sla-met">{}</span>', _("no target"))
-    now = context.get("now") if isinstance(context.get("now"), dt.datetime) else timezone.now()
+        return format_html('<span class="badge sla-badge sla-met">{}</span>', words.no_target)
     stopped_at = (
         getattr(ticket, stop_field) if stop_field and state in (SlaState.MET, SlaState.MISSED) else None
     )
-    viewer_zone = zones.current_zone()
-    due_short = zones.moment_text(due, "short", viewer_zone)
+    due_short, due_long = zones.moment_texts(due, ("short", "long"), zone)
     state_label, when = badge_wording(
-        state=state, due=due, stopped_at=stopped_at, now=now, due_short=due_short
+        state=state, due=due, stopped_at=stopped_at, now=now, due_short=due_short, words=words
     )
     risk_at = getattr(ticket, risk_field) if risk_field else None
-    # Put together by hand rather than with format_html (a third of the badge's time): every piece of
-    # text is escaped; the state is one of the stored states and the times are ISO-8601.
+    # Put together by hand rather than with format_html (a third of the badge's time), every piece of
+    # text escaped with the standard library's html.escape (what django.utils.html.escape calls, without
+    # its lazy-string wrapper: a fifth of the badge's time); the times are ISO-8601.
     risk = f' data-risk-at="{risk_at.astimezone(dt.UTC).isoformat()}"' if risk_at else ""
-    time = f' · <span class="sla-time">{escape(when)}</span>' if when else ""
+    time = f' · <span class="sla-time">{html.escape(when)}</span>' if when else ""
+    state_attribute = html.escape(str(state))
     badge = mark_safe(  # noqa: S308 - escaped above and here
-        f'<span class="badge sla-badge sla-{escape(state)}" data-state="{escape(state)}" '
-        f'data-due="{due.astimezone(dt.UTC).isoformat()}"{risk} data-due-label="{escape(due_short)}" '
-        f'title="{escape(_TITLES[clock])}: {escape(zones.moment_text(due, "long", viewer_zone))}">'
-        f'<span class="sla-state">{escape(state_label)}</span>{time}</span>'
+        f'<span class="badge sla-badge sla-{state_attribute}" data-state="{state_attribute}" '
+        f'data-due="{due.astimezone(dt.UTC).isoformat()}"{risk} data-due-label="{html.escape(due_short)}" '
+        f'title="{words.titles[clock]}: {html.escape(due_long)}">'
+        f'<span class="sla-state">{html.escape(state_label)}</span>{time}</span>'
     )
     if customer_zone and state in RUNNING:
         customer_text = _customer_time(due, getattr(ticket, "time_zone", ""))

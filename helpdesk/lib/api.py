@@ -10,11 +10,15 @@ from typing import Any, ClassVar
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions, permissions, serializers
+from rest_framework import ISO_8601, authentication, exceptions, permissions, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import SkipField
 from rest_framework.pagination import BasePagination
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
 from helpdesk.lib import keyset
@@ -33,7 +37,82 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class BuiltOnceModelSerializer(serializers.ModelSerializer):
+class QuickRepresentation:
+    """A read serializer mixin: `to_representation` as DRF's, with the reading of each field made cheap.
+
+    DRF reads every field of every row through `Field.get_attribute` (a walk of the source with a
+    Mapping check, a callable check and error handling) and turns each date-time into the active zone
+    by looking that zone up again; for a list of fifty tickets that was most of the API's own time (the
+    ~1,500 fields of the page). Here a field sourced from one plain attribute, with DRF's own
+    `get_attribute`, is read with `getattr`, and a date-time printed as ISO 8601 is put in the zone
+    looked up once per row. Everything else (method fields, relations, a missing attribute, a method
+    named as the source, a naive date-time, other formats) goes DRF's way, so the output is DRF's to the byte
+    (tests/test_api_representation.py compares the two)."""
+
+    # On each serializer instance (a list's one child serves all its rows): (name, attribute or None,
+    # is an ISO-8601 date-time, field) for each readable field, in DRF's order.
+    _reading_plan: list[tuple[str, str | None, bool, Any]]
+
+    def _plan(self) -> list[tuple[str, str | None, bool, Any]]:
+        plan = self.__dict__.get("_reading_plan")
+        if plan is None:
+            plan = []
+            for field in self._readable_fields:  # type: ignore[attr-defined]
+                simple = (
+                    len(field.source_attrs) == 1
+                    and type(field).get_attribute is serializers.Field.get_attribute
+                )
+                iso_datetime = (
+                    isinstance(field, serializers.DateTimeField)
+                    and not hasattr(field, "timezone")
+                    and str(getattr(field, "format", api_settings.DATETIME_FORMAT) or "").lower() == ISO_8601
+                )
+                plan.append(
+                    (field.field_name, field.source_attrs[0] if simple else None, iso_datetime, field)
+                )
+            self.__dict__["_reading_plan"] = plan
+        return plan
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        zone = timezone.get_current_timezone()
+        representation: dict[str, Any] = {}
+        for name, attribute_name, iso_datetime, field in self._plan():
+            if attribute_name is not None:
+                try:
+                    value = getattr(instance, attribute_name)
+                except AttributeError:
+                    pass  # DRF's way below: a default, null or the field left out
+                else:
+                    if callable(value):
+                        value = field.get_attribute(instance)  # a method named as the source: called
+                        if value is None:
+                            representation[name] = None
+                            continue
+                        representation[name] = field.to_representation(value)
+                        continue
+                    if value is None:
+                        representation[name] = None
+                        continue
+                    if iso_datetime and isinstance(value, dt.datetime) and value.tzinfo is not None:
+                        try:
+                            text = value.astimezone(zone).isoformat()
+                        except OverflowError:
+                            pass  # DRF's way: its own error
+                        else:
+                            representation[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
+                            continue
+                    representation[name] = field.to_representation(value)
+                    continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            representation[name] = None if check_for_none is None else field.to_representation(attribute)
+        return representation
+
+
+class BuiltOnceModelSerializer(QuickRepresentation, serializers.ModelSerializer):
     """A ModelSerializer whose fields are built from the model once per class, then copied for each
     instance, as DRF copies a plain Serializer's declared fields. DRF builds them again for every
     instance (model introspection, each field's arguments worked out anew): half the CPU of serialising

@@ -5,11 +5,13 @@ this module only names zones and shows moments in the zone it is given."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext_lazy as _
 
@@ -88,15 +90,22 @@ SESSION_KEY = "helpdesk_time_zone"
 FORMS = {"long": "j M Y, H:i", "short": "d M H:i", "time": "H:i:s", "time-short": "H:i"}
 
 
-def _month(wall: dt.datetime) -> str:
-    return str(MONTHS_3[wall.month]).title()
+@functools.lru_cache(maxsize=16)
+def _months(language: str | None) -> tuple[str, ...]:
+    """The twelve short month names in `language` (index 1–12), translated once per language rather than
+    for each of the page's moments."""
+    with translation.override(language):
+        return ("", *(str(MONTHS_3[number]).title() for number in range(1, 13)))
 
 
-_FORMATTERS: dict[str, Callable[[dt.datetime], str]] = {
-    "long": lambda wall: f"{wall.day} {_month(wall)} {wall.year:04d}, {wall.hour:02d}:{wall.minute:02d}",
-    "short": lambda wall: f"{wall.day:02d} {_month(wall)} {wall.hour:02d}:{wall.minute:02d}",
-    "time": lambda wall: f"{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}",
-    "time-short": lambda wall: f"{wall.hour:02d}:{wall.minute:02d}",
+# Each takes the wall-clock time and the month names of the active language (`_months`).
+_FORMATTERS: dict[str, Callable[[dt.datetime, tuple[str, ...]], str]] = {
+    "long": lambda wall, months: (
+        f"{wall.day} {months[wall.month]} {wall.year:04d}, {wall.hour:02d}:{wall.minute:02d}"
+    ),
+    "short": lambda wall, months: f"{wall.day:02d} {months[wall.month]} {wall.hour:02d}:{wall.minute:02d}",
+    "time": lambda wall, _months: f"{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}",
+    "time-short": lambda wall, _months: f"{wall.hour:02d}:{wall.minute:02d}",
 }
 
 
@@ -117,7 +126,17 @@ def moment_text(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.Zon
     if moment.tzinfo is None:  # a naive value would be read as UTC by the database anyway
         moment = moment.replace(tzinfo=dt.UTC)
     wall = moment.astimezone(tz)
-    return f"{_FORMATTERS.get(form, _FORMATTERS['long'])(wall)} {zone_label(moment, tz)}"
+    months = _months(translation.get_language())
+    return f"{_FORMATTERS.get(form, _FORMATTERS['long'])(wall, months)} {zone_label(moment, tz)}"
+
+
+def moment_texts(moment: dt.datetime, forms: tuple[str, ...], tz: zoneinfo.ZoneInfo) -> tuple[str, ...]:
+    """`moment_text` of one aware moment in several forms, its wall clock and label worked out once (an
+    SLA badge prints its deadline short and long)."""
+    wall = moment.astimezone(tz)
+    label = zone_label(moment, tz)
+    months = _months(translation.get_language())
+    return tuple(f"{_FORMATTERS.get(form, _FORMATTERS['long'])(wall, months)} {label}" for form in forms)
 
 
 def moment_html(moment: dt.datetime | None, form: str = "long", tz: zoneinfo.ZoneInfo | None = None) -> str:

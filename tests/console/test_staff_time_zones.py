@@ -19,13 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.models import StaffPreference
+from console.queue_rows import queue_rows
 from console.templatetags.console import badge_wording, lateness_label
 from helpdesk.lib import zones
 from tests.clients import client_for
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff
 from tests.tickets.test_console_pages import SUPERVISOR_QUEUE_QUERIES, TICKET_QUERIES
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Incident, Region
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +182,11 @@ def test_a_moment_reads_as_djangos_date_format_would_print_it(
             f"{dateformat.format(moment.astimezone(tz), zones.FORMS[form])} {zones.zone_label(moment, tz)}"
         )
         assert zones.moment_text(moment, form, tz) == expected
+        # An SLA badge's deadline, short and long at once, prints the same.
+        assert zones.moment_texts(moment, (form, "long"), tz) == (
+            expected,
+            zones.moment_text(moment, "long", tz),
+        )
 
 
 def test_the_month_follows_the_pages_language() -> None:
@@ -263,6 +269,27 @@ def test_lateness_is_said_in_days_hours_and_minutes(
         assert lateness_label(late) == english
     with translation.override("id"):
         assert lateness_label(late) == indonesian
+
+
+def test_a_queue_rows_words_follow_the_language_of_each_page(staff: Staff) -> None:
+    """The rows' labels and badges are translated once per language (console.queue_rows, badge_words,
+    ChoiceLabels, the month names): a page in one language after a page in the other speaks its own."""
+    with time_machine.travel(T0, tick=False):
+        ticket = make_ticket(actor=staff.agent)
+    row_ticket = selectors.row_tickets(viewer=staff.agent, now=T0).get(pk=ticket.pk)
+    seen = {}
+    for language in ("en", "id", "en", "id"):
+        with timezone.override(WIB), translation.override(language):
+            (row,) = queue_rows([row_ticket], now=T0)
+            seen.setdefault(language, set()).add(
+                (row.stage, row.category, row.response_badge, row.updated_title)
+            )
+    assert all(len(rows) == 1 for rows in seen.values())  # the same words each time
+    (english,), (indonesian,) = seen["en"], seen["id"]
+    assert english[:2] == ("Received", "Network") and indonesian[:2] == ("Diterima", "Jaringan")
+    assert "due 02 Mar" in english[2] and "On time" in english[2] and "First response due" in english[2]
+    assert "tenggat 02 Mar" in indonesian[2] and "Tenggat respons awal" in indonesian[2]
+    assert english[3] == "2 Mar 2026, 09:00 WIB" == indonesian[3]
 
 
 def test_a_met_clock_with_no_recorded_stop_says_met() -> None:

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.lib.api import BoundedDateTimeField, BuiltOnceModelSerializer
+from helpdesk.lib.api import BoundedDateTimeField, BuiltOnceModelSerializer, QuickRepresentation
 from tickets.models import (
     BillingStatus,
     Category,
@@ -112,7 +112,7 @@ class ServiceSummarySerializer(BuiltOnceModelSerializer):
         fields = ["id", "reference", "kind", "region", "status", "billing_status", "overdue_amount"]
 
 
-class UserSummarySerializer(serializers.Serializer):
+class UserSummarySerializer(QuickRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.SerializerMethodField()
@@ -121,7 +121,7 @@ class UserSummarySerializer(serializers.Serializer):
         return user.get_full_name() or user.username
 
 
-class TeamSummarySerializer(serializers.Serializer):
+class TeamSummarySerializer(QuickRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
