@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console import selectors
 from console.escalation_forms import ReassignForm
+from console.queue_rows import board_cards
 from escalation import selectors as escalation_selectors
 from escalation import services
 from escalation.models import Escalation, Level
@@ -196,12 +197,13 @@ def reassign(request: HtmxHttpRequest, escalation_id: int) -> HttpResponse:
 @login_required
 def board(request: HtmxHttpRequest) -> HttpResponse:
     _require_supervising(request)
-    columns = selectors.live_board(
-        viewer=signed_in_user(request), now=timezone.now(), limit=selectors.BOARD_LIMIT
-    )
+    now = timezone.now()
+    columns = selectors.live_board(viewer=signed_in_user(request), now=now, limit=selectors.BOARD_LIMIT)
     context = {
         "breached": columns["breached"],
         "at_risk": columns["at_risk"],
+        "breached_cards": board_cards(columns["breached"].tickets, now=now),
+        "at_risk_cards": board_cards(columns["at_risk"].tickets, now=now),
         "limit": selectors.BOARD_LIMIT,
         "updated_at": timezone.now(),
     }

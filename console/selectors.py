@@ -208,8 +208,6 @@ def live_board(
     columns = {}
     for name, queryset in (("breached", breached), ("at_risk", at_risk)):
         tickets = keyset.keyset_page(queryset, ordering=BOARD_ORDERING, cursor=None, size=limit).rows
-        for ticket in tickets:
-            ticket.url = ticket_url(ticket.number)  # type: ignore[attr-defined]
         total, capped = keyset.capped_count(queryset, cap=BOARD_COUNT_CAP)
         columns[name] = BoardColumn(tickets=tickets, total=total, total_is_capped=capped)
     return columns

@@ -13,6 +13,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lib.fields import ChoiceLabels
 from helpdesk.lib.roles import Role
+from helpdesk.lib.sql import window
 
 # The shared vocabulary lives below every app (helpdesk.lib.vocabulary); it is re-exported here, where
 # callers have always found it.
-from helpdesk.lib.vocabulary import (  # noqa: F401
+from helpdesk.lib.vocabulary import (
     NO_RUNNING_CLOCK,
     OPEN_STAGES,
     RUNNING_SLA_STATES,
@@ -926,6 +928,33 @@ class Ticket(ChoiceLabels, models.Model):
                 fields=["stage_due"],
                 name="ticket_stage_breach_due",
                 condition=Q(stage_sla="ok", paused=False),
+            ),
+            # "At risk" (sla.selectors: past the risk instant, not yet due) is asked of the running clocks'
+            # windows from risk to deadline: a GiST index finds the windows that hold now without walking
+            # every open ticket whose deadline is still to come. The predicate is the at-risk condition's
+            # own clauses (running, not paused, not breached), so that only that condition implies it:
+            # the breached column and the sweeps keep their b-tree indexes. Beside them, the clocks the
+            # watcher has marked at risk, for the arm of the condition that reads the stored state.
+            *(
+                index
+                for risk, due, column in (
+                    ("first_response_risk_at", "first_response_due", "response_sla"),
+                    ("resolution_risk_at", "resolution_due", "resolution_sla"),
+                )
+                for index in (
+                    GistIndex(
+                        window(risk, due),
+                        name=f"ticket_{column.removesuffix('_sla')}_risk_window",
+                        condition=Q(**{f"{column}__in": list(RUNNING_SLA_STATES)}, paused=False)
+                        & ~Q(stage="closed")
+                        & ~Q(**{column: "breached"}),
+                    ),
+                    models.Index(
+                        fields=[due],
+                        name=f"ticket_{column.removesuffix('_sla')}_at_risk",
+                        condition=Q(**{column: "at_risk"}) & ~Q(stage="closed"),
+                    ),
+                )
             ),
         ]
         triggers = [

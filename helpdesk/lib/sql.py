@@ -1,13 +1,15 @@
-"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))`, `column = ANY(%s)` of a list of ids, and
-a count of related rows as a scalar subquery."""
+"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))`, `column = ANY(%s)` of a list of ids, a
+count of related rows as a scalar subquery, and a time window a GiST index holds (`window`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import DateTimeRangeField
+from django.contrib.postgres.fields.ranges import DateTimeRangeContains
 from django.db.models import Expression, F, Func, IntegerField, Lookup, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 
 
 class _IsAnyOf(Lookup):
@@ -54,3 +56,18 @@ def count_of(rows: QuerySet[Any]) -> Coalesce:
     every outer row first. COUNT(*) is written as a plain function so that the ORM adds no GROUP BY."""
     counted = rows.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
     return Coalesce(Subquery(counted), 0)
+
+
+def window(start: str, end: str) -> Func:
+    """`tstzrange(LEAST(start, end), end)`: the instants from `start` up to (not including) `end`, as a
+    range a GiST index can hold, so that "which rows' window holds this instant" is one index probe rather
+    than a walk of every row whose `end` is still to come. LEAST keeps a row whose `start` is after its
+    `end` (or is null) from raising "range lower bound must be less than or equal to range upper bound":
+    its window is empty. An index and the condition built on it must both use this, to the letter."""
+    return Func(Least(F(start), F(end)), F(end), function="tstzrange", output_field=DateTimeRangeField())
+
+
+def window_holds(start: str, end: str, instant: Any) -> Any:
+    """`window(start, end) @> instant`, a condition for `filter()` or a `Q`: `start <= instant < end` for
+    rows whose both ends are set (with `end` null the window has no end: say `end > instant` beside it)."""
+    return DateTimeRangeContains(window(start, end), instant)
