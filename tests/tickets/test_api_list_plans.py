@@ -118,6 +118,10 @@ def test_the_unassigned_tab_walks_the_index_of_open_unassigned_tickets(make_user
             cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute("EXPLAIN " + statement)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # v0: the keys' subquery, walked in order (nothing sorted).
-    assert "Index Scan using ticket_unassigned_next_due on tickets_ticket v0" in plan, plan
-    assert "Sort" not in plan, plan
+    # v0: the keys' subquery, walked in order: nothing sorted between its LIMIT and the walk. (The rows
+    # read by those keys alone are sorted again, the page's fifty-one of them: helpdesk.lib.keyset._rows_of.)
+    lines = plan.splitlines()
+    [walk] = [n for n, line in enumerate(lines) if "Index Scan using ticket_unassigned_next_due" in line]
+    assert "on tickets_ticket v0" in lines[walk], plan
+    limit = max(n for n in range(walk) if "Limit" in lines[n])
+    assert not any("Sort" in line for line in lines[limit:walk]), plan

@@ -82,3 +82,40 @@ def test_a_distinct_list_is_read_as_it_stands() -> None:
         queryset, ordering=keyset.Ordering.parse("-pk"), cursor=page.next_cursor, size=2
     )
     assert [row.name for row in rest.rows] == ["Dewi 0"] and not rest.has_next
+
+
+@pytest.mark.django_db
+def test_the_rows_are_read_by_their_keys_alone() -> None:
+    """The list's conditions choose the keys (in the InitPlan) and are not planned again for the rows:
+    the outer query's only condition is the keys (a search's list of matching ids was probed twice)."""
+    for _ in range(3):
+        make_ticket(service=ServiceFactory())
+    make_ticket(service=ServiceFactory(), classification="minor")
+    queryset = Ticket.objects.select_related("customer").exclude(classification="minor")
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset.keyset_page(queryset, ordering=keyset.Ordering.parse("-pk"), cursor=None, size=10)
+    assert len(page.rows) == 3 and all(row.classification != "minor" for row in page.rows)
+    (statement,) = [q["sql"] for q in queries.captured_queries]
+    outer, _, keys = statement.partition("ANY(ARRAY(SELECT")
+    assert "classification" in keys and "classification" not in outer.split(" WHERE ")[-1], statement
+
+
+@pytest.mark.django_db
+def test_a_condition_on_a_many_valued_relation_is_kept_on_the_rows(make_user: Any) -> None:
+    """A condition across a many-valued relation (a ticket's messages) joins one row per message; read
+    without it, the join would repeat the ticket. Such a list keeps its conditions on the rows."""
+    from tickets.models import TicketMessage
+
+    agent = make_user("agent")
+    ticket = make_ticket(service=ServiceFactory())
+    other = make_ticket(service=ServiceFactory())
+    for kind in ("reply", "reply", "note"):
+        TicketMessage.objects.create(ticket=ticket, kind=kind, channel="email", body=kind, author=agent)
+    TicketMessage.objects.create(ticket=other, kind="note", channel="email", body="other", author=agent)
+    queryset = Ticket.objects.filter(messages__kind="reply")
+    page = keyset.keyset_page(queryset, ordering=keyset.Ordering.parse("-pk"), cursor=None, size=10)
+    # The plain query gives the ticket once per matching message (two of its three); so does the page,
+    # where the messages' join without its condition would have given it three times.
+    plain = list(queryset.order_by("-pk").values_list("pk", flat=True))
+    assert plain == [ticket.pk, ticket.pk]
+    assert [row.pk for row in page.rows] == plain
