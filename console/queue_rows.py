@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from console.selectors import ticket_url
 from console.templatetags.console import BadgeWords, ago, at_most, badge_html, badge_words, subject_line
 from helpdesk.lib import zones
+from tickets.selectors import person_name
 
 EMPTY = "—"
 
@@ -52,10 +53,13 @@ class QueueRow:
     resolution_badge: SafeString
 
 
+def _page_badges() -> tuple[Any, BadgeWords]:
+    """The viewer's zone and the badges' words, looked up once for a page rather than for each badge."""
+    return zones.current_zone(), badge_words(translation.get_language())
+
+
 def queue_rows(tickets: list[Any], *, now: dt.datetime) -> list[QueueRow]:
-    # The viewer's zone and the badges' words, looked up once for the page rather than for each badge.
-    zone = zones.current_zone()
-    words = badge_words(translation.get_language())
+    zone, words = _page_badges()
     return [_row(ticket, now=now, zone=zone, words=words) for ticket in tickets]
 
 
@@ -84,7 +88,7 @@ def _row(ticket: Any, *, now: dt.datetime, zone: Any, words: BadgeWords) -> Queu
         stage=str(ticket.get_stage_display()),
         paused=bool(ticket.paused),
         team=(team.label or EMPTY) if team is not None else EMPTY,
-        assignee=(assignee.get_full_name() or assignee.username) if assignee is not None else EMPTY,
+        assignee=person_name(assignee) or EMPTY,
         updated_title=zones.moment_text(ticket.updated_at, "long", zone) if ticket.updated_at else "",
         updated_ago=ago(ticket.updated_at, now),
         response_badge=badge_html(ticket, "response", now=now, zone=zone, words=words),
@@ -111,8 +115,7 @@ class BoardCard:
 
 
 def board_cards(tickets: Sequence[Any], *, now: dt.datetime) -> list[BoardCard]:
-    zone = zones.current_zone()
-    words = badge_words(translation.get_language())
+    zone, words = _page_badges()
     no_team = _("No team")
     return [
         BoardCard(
@@ -125,7 +128,7 @@ def board_cards(tickets: Sequence[Any], *, now: dt.datetime) -> list[BoardCard]:
             if ticket.escalation_level
             else "",
             team=(ticket.team.label or no_team) if ticket.team is not None else no_team,
-            assignee=(ticket.assignee.get_full_name() or ticket.assignee.username) if ticket.assignee else "",
+            assignee=person_name(ticket.assignee),
             description=at_most(ticket.description, 80),
             response_badge=badge_html(ticket, "response", now=now, zone=zone, words=words),
             resolution_badge=badge_html(ticket, "resolution", now=now, zone=zone, words=words),

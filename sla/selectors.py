@@ -241,8 +241,8 @@ def _running_state_q(prefix: str, state: str, now: dt.datetime) -> Q:
         # Past the risk instant, not yet due: the window from one to the other holds now. Said as a window
         # too (helpdesk.lib.sql.window), it is found from the GiST index of the running clocks' windows
         # (tickets.models, `ticket_*_risk_window`) instead of by walking every open ticket whose deadline
-        # is still to come (18,000 at 1,000,000 tickets, for the 700 at risk: the live board's at-risk
-        # column and its count, 19 and 18 ms, against 5 and 4).
+        # is still to come (18,300 at 1,000,000 tickets, for the 670 at risk: the live board's at-risk
+        # page and its count, 21 and 18 ms, against 7 and 5; bench/inprocess.py --explain).
         live = (
             Q(paused=False)
             & ~Q(**{column: SlaState.BREACHED})

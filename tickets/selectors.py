@@ -555,7 +555,8 @@ _FIELD_LABELS = {
 }
 
 
-def _person(user: Any) -> str:
+def person_name(user: Any) -> str:
+    """A member of staff as lists show them: their full name, else their username ("" for nobody)."""
     return (user.get_full_name() or user.username) if user is not None else ""
 
 
@@ -573,7 +574,7 @@ def _history_labels(entries: list[HistoryEntry], ticket: Ticket) -> dict[str, di
         names["team"] = dict(Team.objects.filter(pk__in=wanted["team"]).values_list("pk", "name"))
     if wanted["assignee"]:
         people = get_user_model().objects.filter(pk__in=wanted["assignee"])
-        names["assignee"] = {person.pk: _person(person) for person in people}
+        names["assignee"] = {person.pk: person_name(person) for person in people}
     if wanted["duplicate_of"]:
         names["duplicate_of"] = dict(
             Ticket.objects.filter(pk__in=wanted["duplicate_of"]).values_list("pk", "number")
@@ -722,7 +723,7 @@ TICKET_HOLDING_ROLES = (Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHNICI
 def _person_with_teams(person: Any) -> str:
     """A person as a picker lists them: their name, and their teams (so two namesakes differ)."""
     teams = ", ".join(team.label for team in person.helpdesk_teams.all())
-    return f"{_person(person)} · {teams}" if teams else _person(person)
+    return f"{person_name(person)} · {teams}" if teams else person_name(person)
 
 
 def _people(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -985,7 +986,7 @@ def macros_for_ticket(*, ticket: Ticket, agent: AbstractBaseUser, language: str)
     values = {
         "customer_name": ticket.customer.name,
         "ticket_number": ticket.number,
-        "agent_name": _person(agent),
+        "agent_name": person_name(agent),
     }
     rows = Macro.objects.filter(
         is_active=True, language=language, category__in=[ticket.category, ""]

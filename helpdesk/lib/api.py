@@ -42,11 +42,12 @@ class QuickRepresentation:
 
     DRF reads every field of every row through `Field.get_attribute` (a walk of the source with a
     Mapping check, a callable check and error handling) and turns each date-time into the active zone
-    by looking that zone up again; for a list of fifty tickets that was most of the API's own time (the
-    ~1,500 fields of the page). Here a field sourced from one plain attribute, with DRF's own
-    `get_attribute`, is read with `getattr`, and a date-time printed as ISO 8601 is put in the zone
-    looked up once per row. Everything else (method fields, relations, a missing attribute, a method
-    named as the source, a naive date-time, other formats) goes DRF's way, so the output is DRF's to the byte
+    by looking that zone up again; for a list of fifty tickets (~1,500 fields) that was a third of the
+    request in a cProfile of `/api/tickets/`, halved by this (bench/README.md, "Rows and badges").
+    Here a field sourced from one plain attribute, with DRF's own `get_attribute`, is read with
+    `getattr`, and a date-time printed as ISO 8601 is put in the zone looked up once per row. Everything
+    else (method fields, relations, a missing attribute, a method named as the source, a naive date-time,
+    other formats) goes DRF's way, so the output is DRF's to the byte
     (tests/test_api_representation.py compares the two)."""
 
     # On each serializer instance (a list's one child serves all its rows): (name, attribute or None,

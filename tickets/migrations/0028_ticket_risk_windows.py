@@ -36,38 +36,27 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
-            model_name="ticket",
-            index=django.contrib.postgres.indexes.GistIndex(
-                window("first_response_risk_at", "first_response_due"),
-                condition=running_not_breached("response_sla"),
-                name="ticket_response_risk_window",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="ticket",
-            index=models.Index(
-                condition=models.Q(("response_sla", "at_risk"), models.Q(("stage", "closed"), _negated=True)),
-                fields=["first_response_due"],
-                name="ticket_response_at_risk",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="ticket",
-            index=django.contrib.postgres.indexes.GistIndex(
-                window("resolution_risk_at", "resolution_due"),
-                condition=running_not_breached("resolution_sla"),
-                name="ticket_resolution_risk_window",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="ticket",
-            index=models.Index(
-                condition=models.Q(
-                    ("resolution_sla", "at_risk"), models.Q(("stage", "closed"), _negated=True)
+        operation
+        for risk, due, column in (
+            ("first_response_risk_at", "first_response_due", "response_sla"),
+            ("resolution_risk_at", "resolution_due", "resolution_sla"),
+        )
+        for operation in (
+            AddIndexConcurrently(
+                model_name="ticket",
+                index=django.contrib.postgres.indexes.GistIndex(
+                    window(risk, due),
+                    condition=running_not_breached(column),
+                    name=f"ticket_{column.removesuffix('_sla')}_risk_window",
                 ),
-                fields=["resolution_due"],
-                name="ticket_resolution_at_risk",
             ),
-        ),
+            AddIndexConcurrently(
+                model_name="ticket",
+                index=models.Index(
+                    condition=models.Q((column, "at_risk"), models.Q(("stage", "closed"), _negated=True)),
+                    fields=[due],
+                    name=f"ticket_{column.removesuffix('_sla')}_at_risk",
+                ),
+            ),
+        )
     ]
