@@ -177,8 +177,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         search=search,
         sla_clock=sla_clock,
         sla_state=params.get("sla_state", "") if sla_clock else "",
-        view=view,
     )
+    view_parts = selectors.queue_view_parts(view, now)
     # `with_closed=1` (the dashboard's links to what happened in a period) keeps closed tickets in.
     with_closed = params.get("with_closed") == "1"
     if not with_closed and not [stage for stage in params.getlist("stage") if stage in Stage.values]:
@@ -209,14 +209,15 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     tickets = filterset.qs
     extra_filters = _extra_filter_chips(filter_params, with_closed=with_closed)
     # A page is read from an index and starts after the last row of the one before (helpdesk.lib.keyset);
-    # the count stops at 10,000.
+    # the count stops at 10,000. A built-in view's conditions are its parts, each read from its own index.
     page = keyset.keyset_page(
         tickets,
         ordering=keyset.Ordering.parse(str(params.get("ordering"))),
         cursor=request.GET.get("after"),
         size=PAGE_SIZE,
+        parts=view_parts,
     )
-    count, more = keyset.capped_count(tickets)
+    count, more = keyset.capped_count(tickets, parts=view_parts)
     # The queue selection's "link to incident" (console.incident_views.queue_link): for the roles the flow
     # table lets link, the open incidents read once for the page (the HTMX refresh swaps only the table).
     # The bulk actions on the same selection (queue_bulk): assigning (supervisors) and a note (everyone

@@ -4,6 +4,8 @@ queries, and the history of a ticket as who/when/what/before/after."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -304,18 +306,30 @@ def _start_of_today(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(now.astimezone(zone).date(), dt.time.min, tzinfo=zone)
 
 
-def breached_today_q(now: dt.datetime) -> Q:
+def breached_today_parts(now: dt.datetime) -> tuple[Q, Q]:
     """Tickets with a running, not paused clock whose deadline passed today (head-office day), up to
-    `now`. Each arm names one partial index of the SLA sweeps (ticket_response_breach_due and
-    ticket_response_escalate_due, the same for resolution), so PostgreSQL reads today's range from the
-    four of them (a bitmap OR) instead of walking every open ticket."""
+    `now`, as two conditions that do not overlap, each answered from an index on its own
+    (helpdesk.lib.keyset reads the page of each and keeps the first of both):
+
+    - the nearest running deadline (`next_due`, which the SLA services keep) passed today: a range of
+      `ticket_open_next_due`, walked in the queue's default order and left at the page;
+    - it passed before today, and the other clock's deadline passed today: each clock's arm names one
+      partial index of the SLA sweeps (ticket_response_breach_due and ticket_response_escalate_due, the
+      same for resolution), which hold `next_due` after the deadline, so the few such tickets are picked
+      from the index entries of today's deadlines without reading the tickets."""
     start = _start_of_today(now)
-    arms = Q(pk__in=[])
+    earlier = Q(pk__in=[])
     for due, column in (("first_response_due", "response_sla"), ("resolution_due", "resolution_sla")):
-        window = {f"{due}__gte": start, f"{due}__lte": now}
-        arms |= Q(paused=False, **{f"{column}__in": [SlaState.OK.value, SlaState.AT_RISK.value]}, **window)
-        arms |= Q(paused=False, **{column: SlaState.BREACHED.value}, **window)
-    return arms
+        window = {f"{due}__gte": start, f"{due}__lte": now, "next_due__lt": start}
+        earlier |= Q(paused=False, **{f"{column}__in": [SlaState.OK.value, SlaState.AT_RISK.value]}, **window)
+        earlier |= Q(paused=False, **{column: SlaState.BREACHED.value}, **window)
+    return Q(next_due__gte=start, next_due__lte=now), earlier
+
+
+def breached_today_q(now: dt.datetime) -> Q:
+    """`breached_today_parts` as one condition."""
+    nearest, earlier = breached_today_parts(now)
+    return nearest | earlier
 
 
 def unassigned_at_risk_q() -> Q:
@@ -334,18 +348,25 @@ def unassigned_at_risk_q() -> Q:
 QUEUE_VIEWS = ("confirmed", "waiting", "breached_today")
 
 
-def queue_view_q(view: str, now: dt.datetime) -> Q | None:
-    """The condition of a built-in view, or None for no (or an unknown) view.
+def queue_view_parts(view: str, now: dt.datetime) -> tuple[Q, ...]:
+    """The condition of a built-in view as conditions that do not overlap, each answered from an index on
+    its own (helpdesk.lib.keyset's `parts`); none for no (or an unknown) view.
 
     "confirmed": the customer confirmed the fix, the agent closes it (stage 5). "waiting": waiting for the
-    customer (the SLA clock paused). "breached_today": `breached_today_q`."""
+    customer (the SLA clock paused). "breached_today": `breached_today_parts`."""
     if view == "confirmed":
-        return Q(stage=Stage.CONFIRMED)
+        return (Q(stage=Stage.CONFIRMED),)
     if view == "waiting":
-        return Q(paused=True) & ~Q(stage=Stage.CLOSED)
+        return (Q(paused=True) & ~Q(stage=Stage.CLOSED),)
     if view == "breached_today":
-        return breached_today_q(now)
-    return None
+        return breached_today_parts(now)
+    return ()
+
+
+def queue_view_q(view: str, now: dt.datetime) -> Q | None:
+    """`queue_view_parts` as one condition, or None for no (or an unknown) view."""
+    parts = queue_view_parts(view, now)
+    return functools.reduce(operator.or_, parts) if parts else None
 
 
 def saved_queue_views(*, owner: AbstractBaseUser) -> list[SavedQueueView]:
@@ -473,12 +494,12 @@ def queue_tickets(
     search: str = "",
     sla_clock: str = "",
     sla_state: str = "",
-    view: str = "",
 ) -> QuerySet[Ticket]:
     """The console queue of one tab: the viewer's tickets, their teams', the unassigned ones, or all they
     may see (never more than `visible_tickets` allows), narrowed by the free-text search and, when a
-    clock is named, by that clock's SLA state, and by a built-in view (`queue_view_q`). The view's
-    FilterSet narrows further and sorts. Only what a queue row shows is read (QUEUE_ROW_FIELDS)."""
+    clock is named, by that clock's SLA state. The view's FilterSet narrows further and sorts; a built-in
+    view's conditions (`queue_view_parts`) are the page's and the count's `parts` (helpdesk.lib.keyset).
+    Only what a queue row shows is read (QUEUE_ROW_FIELDS)."""
     queryset = row_tickets(viewer=viewer, now=now)
     if tab == "mine":
         queryset = queryset.filter(assignee_id=viewer.pk)
@@ -490,9 +511,6 @@ def queue_tickets(
         queryset = queryset.filter(stage=Stage.RECEIVED)
     elif tab == "at_risk":
         queryset = queryset.filter(unassigned_at_risk_q())
-    view_condition = queue_view_q(view, now)
-    if view_condition is not None:
-        queryset = queryset.filter(view_condition)
     condition = ticket_search_matches(search)
     if condition is not None:
         queryset = queryset.filter(condition)

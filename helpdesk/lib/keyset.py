@@ -110,7 +110,9 @@ def after(ordering: Ordering, cursor: tuple[Any, int]) -> Q:
     return Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=key))
 
 
-def keyset_page(queryset: QuerySet[M], *, ordering: Ordering, cursor: str | None, size: int) -> Page[M]:
+def keyset_page(
+    queryset: QuerySet[M], *, ordering: Ordering, cursor: str | None, size: int, parts: Sequence[Q] = ()
+) -> Page[M]:
     """One page of `queryset` in `ordering`, starting after `cursor` (the first page without one): one
     query, `size + 1` rows read to know whether there is a next page.
 
@@ -120,22 +122,41 @@ def keyset_page(queryset: QuerySet[M], *, ordering: Ordering, cursor: str | None
     joins, a filter that PostgreSQL misjudges (a partial index it thinks holds one row, where a mass outage
     has put thousands) has it join every matching ticket to customers, services, teams and users before
     it keeps the first 51 (`id IN (SELECT …)` is no help: the planner flattens it into a semi-join over
-    the whole input). A DISTINCT list is read as it stands (its keys could not be chosen alone)."""
+    the whole input). A DISTINCT list is read as it stands (its keys could not be chosen alone).
+
+    `parts`, when given: the list is the rows of `queryset` that meet any of these conditions, which must
+    not overlap (a row meeting two would be shown twice). Each part's first `size + 1` keys are chosen on
+    their own, and the page is the first of them all in the order: for a list whose condition is an OR
+    that no one index walks in the order (PostgreSQL would read every row of every arm and sort them),
+    where each arm has an index of its own to walk or to pick its few rows from."""
     position = decode_cursor(cursor)
     if position is not None:
         queryset = queryset.filter(after(ordering, position))
     ordered = queryset.order_by(*ordering.order_by)
+    if len(parts) == 1:
+        ordered, parts = ordered.filter(parts[0]), ()
     if ordered.query.distinct:
-        rows = list(ordered[: size + 1])
+        rows = list(ordered.filter(_any(parts))[: size + 1] if parts else ordered[: size + 1])
+    elif parts:
+        first, *more = [ordered.filter(part).values("pk")[: size + 1] for part in parts]
+        rows = list(_rows_of(ordered).filter(is_any_of("pk", first, *more))[: size + 1])
     else:
-        keys = ordered.values("pk")[: size + 1]
-        rows = list(_rows_of(ordered).filter(is_any_of("pk", keys)))
+        rows = list(_rows_of(ordered).filter(is_any_of("pk", ordered.values("pk")[: size + 1])))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, ordering.field), last.pk])
     return Page(rows=rows, next_cursor=next_cursor, is_first=position is None)
+
+
+def first_rows(lists: Sequence[QuerySet[M]], *, ordering: Ordering, size: int) -> list[M]:
+    """The first `size` rows of each of `lists` in `ordering`, read in one statement (each list's keys
+    chosen by an InitPlan of its own, as `keyset_page` chooses a page's) and returned together in that
+    order; the caller tells them apart. The rows are read with what the first list joins and annotates:
+    the lists are conditions on one queryset (the live board's columns). A row in two lists is read once."""
+    first, *more = [rows.order_by(*ordering.order_by).values("pk")[:size] for rows in lists]
+    return list(_rows_of(lists[0].order_by(*ordering.order_by)).filter(is_any_of("pk", first, *more)))
 
 
 def _rows_of(ordered: QuerySet[M]) -> QuerySet[M]:
@@ -155,11 +176,25 @@ def _rows_of(ordered: QuerySet[M]) -> QuerySet[M]:
     return rows
 
 
-def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
+def _any(parts: Sequence[Q]) -> Q:
+    either = Q(pk__in=[])
+    for part in parts:
+        either |= part
+    return either
+
+
+def capped_count(
+    queryset: QuerySet[Any], cap: int | None = None, *, parts: Sequence[Q] = ()
+) -> tuple[int, bool]:
     """How many rows, counted up to `cap` (COUNT_CAP; one query that stops there), and whether there are
-    more."""
+    more. With `parts` (as `keyset_page`'s, not overlapping), the rows of `queryset` that meet any of them:
+    each part counted up to the cap on its own, in the same query."""
     cap = COUNT_CAP if cap is None else cap
-    found = queryset.order_by().values("pk")[: cap + 1].count()
+    if len(parts) > 1:
+        counts = capped_counts({index: queryset.filter(part) for index, part in enumerate(parts)}, cap)
+        found = sum(count + more for count, more in counts.values())
+    else:
+        found = queryset.filter(*parts).order_by().values("pk")[: cap + 1].count()
     return min(found, cap), found > cap
 
 

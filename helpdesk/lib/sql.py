@@ -1,5 +1,6 @@
-"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))`, `column = ANY(%s)` of a list of ids, a
-count of related rows as a scalar subquery, and a time window a GiST index holds (`window`)."""
+"""SQL the ORM does not write: `column = ANY(ARRAY(SELECT …))` (of one query or several), `column =
+ANY(%s)` of a list of ids, a count of related rows as a scalar subquery, and a time window a GiST index
+holds (`window`)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,23 @@ class _IsAnyOf(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-def is_any_of(field: str, values: QuerySet[Any]) -> Any:
+class _Concatenated(Func):
+    """`(a || b || …)` of arrays."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+
+
+def is_any_of(field: str, values: QuerySet[Any], *more: QuerySet[Any]) -> Any:
     """`field = ANY(ARRAY(values))`, a condition for `filter()` or a `Q`: `values` (one column) is run once,
     first, as an InitPlan, and its result is an array the planner can look up in an index of `field`, alone
     or beside an OR. `field IN (values)` is planned as a join instead: a semi-join over the whole input, or
-    under an OR a subplan checked on every row."""
-    return _IsAnyOf(F(field), ArraySubquery(values))
+    under an OR a subplan checked on every row. With `more`, the arrays of all of them one after the other
+    (`ANY(ARRAY(values) || ARRAY(…))`), each its own InitPlan."""
+    arrays = [ArraySubquery(query) for query in (values, *more)]
+    if len(arrays) == 1:
+        return _IsAnyOf(F(field), arrays[0])
+    return _IsAnyOf(F(field), _Concatenated(*arrays, output_field=arrays[0].output_field))
 
 
 class _Ids(Expression):

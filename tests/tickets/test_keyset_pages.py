@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,11 +18,13 @@ from tests.tickets.factories import CustomerFactory, ServiceFactory, make_ticket
 from tickets.models import Customer, Ticket
 
 
-def _walk(queryset: QuerySet[Any], ordering: keyset.Ordering, size: int) -> list[int]:
+def _walk(
+    queryset: QuerySet[Any], ordering: keyset.Ordering, size: int, parts: tuple[Q, ...] = ()
+) -> list[int]:
     seen: list[int] = []
     cursor = None
     for _ in range(100):
-        page = keyset.keyset_page(queryset, ordering=ordering, cursor=cursor, size=size)
+        page = keyset.keyset_page(queryset, ordering=ordering, cursor=cursor, size=size, parts=parts)
         seen += [row.pk for row in page.rows]
         if not page.has_next:
             return seen
@@ -119,3 +121,54 @@ def test_a_condition_on_a_many_valued_relation_is_kept_on_the_rows(make_user: An
     plain = list(queryset.order_by("-pk").values_list("pk", flat=True))
     assert plain == [ticket.pk, ticket.pk]
     assert [row.pk for row in page.rows] == plain
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["reported_at", "-reported_at", "-pk"])
+def test_a_list_of_parts_walks_as_the_plain_query_of_their_union(field: str) -> None:
+    base = timezone.now() - dt.timedelta(hours=5)
+    for n in range(14):
+        make_ticket(
+            service=ServiceFactory(),
+            reported_at=base + dt.timedelta(minutes=10 * (n // 3)),
+            classification=("critical", "major", "minor")[n % 3],
+        )
+    queryset = Ticket.objects.select_related("customer", "service").exclude(stage="closed")
+    # Two parts that do not overlap, whose rows interleave in every order; "minor" is in neither.
+    parts = (Q(classification="critical"), Q(classification="major"))
+    ordering = keyset.Ordering.parse(field)
+    plain = list(
+        queryset.filter(parts[0] | parts[1]).order_by(*ordering.order_by).values_list("pk", flat=True)
+    )
+    assert len(plain) == 10
+    for size in (1, 3, 4, 10, 11):
+        assert _walk(queryset, ordering, size=size, parts=parts) == plain
+    assert keyset.capped_count(queryset, parts=parts) == (10, False)
+    assert keyset.capped_count(queryset, 9, parts=parts) == (9, True)
+    assert keyset.capped_count(queryset, 10, parts=parts) == (10, False)
+    # One part is a plain filter.
+    assert _walk(queryset, ordering, size=4, parts=parts[:1]) == [
+        pk for pk in plain if Ticket.objects.get(pk=pk).classification == "critical"
+    ]
+    assert keyset.capped_count(queryset, parts=parts[:1]) == (5, False)
+
+
+@pytest.mark.django_db
+def test_each_parts_keys_are_chosen_in_an_initplan_of_its_own() -> None:
+    for classification in ("critical", "major", "major"):
+        make_ticket(service=ServiceFactory(), classification=classification)
+    queryset = Ticket.objects.select_related("customer").exclude(stage="closed")
+    parts = (Q(classification="critical"), Q(classification="major"))
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset.keyset_page(
+            queryset, ordering=keyset.Ordering.parse("-pk"), cursor=None, size=2, parts=parts
+        )
+        count = keyset.capped_count(queryset, parts=parts)
+    assert len(page.rows) == 2 and page.has_next and count == (3, False)
+    assert len(queries.captured_queries) == 2
+    statement = queries.captured_queries[0]["sql"]
+    assert statement.count("ARRAY(SELECT") == 2 and " || " in statement
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert plan.count("InitPlan") == 2, plan

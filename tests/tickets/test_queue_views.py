@@ -13,6 +13,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.messages import get_messages
 
+from sla.services import next_running_due
 from tests.clients import client_for
 from tests.tickets.factories import ServiceFactory, make_ticket, team
 from tests.tickets.flow import Staff, ticket_in
@@ -48,7 +49,12 @@ def history_count(ticket: Ticket) -> int:
 
 
 def set_columns(ticket: Ticket, **columns: Any) -> Ticket:
+    """`columns` written as they are, and the nearest running deadline kept in step with them as the SLA
+    services keep it (unless it is one of them)."""
     Ticket.objects.filter(pk=ticket.pk).update(**columns)
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    if "next_due" not in columns:
+        Ticket.objects.filter(pk=ticket.pk).update(next_due=next_running_due(ticket))
     return Ticket.objects.get(pk=ticket.pk)
 
 
@@ -134,7 +140,7 @@ def test_the_waiting_view_holds_exactly_the_open_tickets_waiting_for_the_custome
 def test_the_breached_today_view_holds_running_clocks_whose_deadline_passed_today(staff: Staff) -> None:
     with time_machine.travel(NOON, tick=False):
         service = ServiceFactory()
-        made = [make_ticket(actor=staff.agent, service=service) for _ in range(6)]
+        made = [make_ticket(actor=staff.agent, service=service) for _ in range(8)]
         early = START_OF_TODAY + dt.timedelta(minutes=1)
         # In: a response deadline passed this morning (not yet marked by the watcher), a resolution
         # deadline marked breached an hour ago.
@@ -151,9 +157,35 @@ def test_the_breached_today_view_holds_running_clocks_whose_deadline_passed_toda
         paused = set_columns(
             made[5], first_response_due=early, response_sla="breached", paused=True, paused_at=early
         )
-        found = numbers(client_for(staff.agent).get("/console/?tab=all&view=breached_today"))
-    assert found == {response_today.number, resolution_today.number}
+        # In too: nobody answered since yesterday (the nearest running deadline is yesterday's), and the
+        # resolution deadline passed today; the first response was due this morning, and the resolution
+        # (running, not yet marked) yesterday.
+        unanswered = set_columns(
+            made[6],
+            first_response_due=START_OF_TODAY - dt.timedelta(hours=3),
+            response_sla="breached",
+            resolution_due=early,
+            resolution_sla="at_risk",
+        )
+        late_fix = set_columns(
+            made[7],
+            first_response_due=early + dt.timedelta(minutes=1),
+            response_sla="breached",
+            resolution_due=START_OF_TODAY - dt.timedelta(hours=2),
+            resolution_sla="ok",
+        )
+        response = client_for(staff.agent).get("/console/?tab=all&view=breached_today")
+    found = numbers(response)
+    assert found == {response_today.number, resolution_today.number, unanswered.number, late_fix.number}
     assert not {yesterday.number, later.number, missed.number, paused.number} & found
+    # Most urgent first: the nearest running deadline, yesterday's before today's.
+    assert [row.number for row in response.context["tickets"]] == [
+        unanswered.number,
+        late_fix.number,
+        response_today.number,
+        resolution_today.number,
+    ]
+    assert (response.context["count"], response.context["count_is_capped"]) == (4, False)
 
 
 def test_an_unknown_view_is_no_view(staff: Staff) -> None:
@@ -371,14 +403,15 @@ def test_every_tab_and_view_runs_the_same_queries_however_many_rows(
 # --- Indexes ------------------------------------------------------------------------------------------------
 
 
-def plan_of(queryset: Any, *, indexes: list[str]) -> str:
+def plan_of(queryset: Any, *, indexes: list[str], in_order: bool = False) -> str:
     """The plan of `queryset` with only `indexes` (and those behind constraints) left on the tickets.
 
     A table of a few rows cannot show the planner's choice at a million: on it the costs of the indexes
     that could serve a statement are all but equal, and its pick follows the statistics of the moment. So
     the test asks what the statement can be answered by: the other indexes of the tickets are dropped
     inside the test's transaction, sequential scans are off, and a condition the named indexes cannot
-    answer falls back to walking the primary key, which the assertions catch."""
+    answer falls back to walking the primary key, which the assertions catch. `in_order`: sorting is off
+    too, so that the plan walks an index in the statement's order if one can be walked so."""
     from django.db import connection
 
     sql, params = queryset.query.sql_with_params()
@@ -391,20 +424,26 @@ def plan_of(queryset: Any, *, indexes: list[str]) -> str:
         others = [name for (name,) in cursor.fetchall() if name not in indexes]
         cursor.execute("DROP INDEX " + ", ".join(f'"{name}"' for name in others))
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if in_order:
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.mark.parametrize(
-    ("tab", "view", "indexes"),
+    ("tab", "view", "part", "indexes"),
     [
-        ("at_risk", "", ["ticket_unassigned_at_risk"]),
-        ("all", "waiting", ["ticket_waiting_next_due"]),
-        ("all", "confirmed", ["ticket_open_stage_next_due"]),
+        ("at_risk", "", 0, ["ticket_unassigned_at_risk"]),
+        ("all", "waiting", 0, ["ticket_waiting_next_due"]),
+        ("all", "confirmed", 0, ["ticket_open_stage_next_due"]),
+        # Breached today, the nearest running deadline passed today: a range of the default sort's index.
+        ("all", "breached_today", 0, ["ticket_open_next_due"]),
         (
             "all",
             "breached_today",
-            # The day's range of each clock, running and breached (the SLA sweeps' partial indexes).
+            1,
+            # The other clock's: the day's range of each clock, running and breached, with `next_due`
+            # before today (the SLA sweeps' partial indexes, which hold it).
             [
                 "ticket_response_breach_due",
                 "ticket_response_escalate_due",
@@ -415,16 +454,29 @@ def plan_of(queryset: Any, *, indexes: list[str]) -> str:
     ],
 )
 def test_the_supervisors_tab_and_the_built_in_views_are_answered_from_their_indexes(
-    staff: Staff, tab: str, view: str, indexes: list[str]
+    staff: Staff, tab: str, view: str, part: int, indexes: list[str]
 ) -> None:
     from tickets import selectors
 
-    queryset = selectors.queue_tickets(
-        viewer=staff.supervisor, now=dt.datetime.now(dt.UTC), tab=tab, view=view
-    ).exclude(stage=Stage.CLOSED)
-    plan = plan_of(queryset.order_by("next_due", "pk")[:51], indexes=indexes)
+    now = dt.datetime.now(dt.UTC)
+    queryset = selectors.queue_tickets(viewer=staff.supervisor, now=now, tab=tab).exclude(stage=Stage.CLOSED)
+    parts = selectors.queue_view_parts(view, now)
+    if parts:
+        queryset = queryset.filter(parts[part])
+    walked = (view, part) == ("breached_today", 0)
+    plan = plan_of(queryset.order_by("next_due", "pk")[:51], indexes=indexes, in_order=walked)
     assert "on tickets_ticket" in plan, plan
     assert "Seq Scan on tickets_ticket" not in plan, plan
     assert "using tickets_ticket_pkey" not in plan, plan
     for index in indexes:
         assert index in plan, plan
+    if walked:
+        # Walked in the page's order (and left at the page): nothing sorted.
+        assert "Index Scan using ticket_open_next_due" in plan and "Sort" not in plan, plan
+    if (view, part) == ("breached_today", 1):
+        # The tickets are picked from the index entries: `next_due` is one of each scan's conditions.
+        lines = [line.strip() for line in plan.splitlines()]
+        scans = [n for n, line in enumerate(lines) if line.startswith("->  Bitmap Index Scan on")]
+        assert len(scans) == 4, plan
+        conditions = [lines[n + 1] for n in scans]
+        assert all(line.startswith("Index Cond:") and "next_due <" in line for line in conditions), plan
