@@ -8,8 +8,9 @@ For each kind of search an agent types (a ticket number, a customer's name, word
 email, a phone typed the local way, a service reference, two letters, something that matches nothing),
 it times the console's first page (`tickets.selectors.queue_tickets`, tab "all", as a supervisor: the
 25 rows and the count the pager shows) with the search as it is (`ticket_search_q`: one `id IN (…
-UNION …)` answered from indexes) and as it was (one OR of the same conditions across the joined tables,
-which PostgreSQL answers by reading every ticket), and checks that both find the same tickets.
+UNION …)` answered from indexes; two letters, fewer than `SEARCH_MIN`, find nothing) and as it was
+(one OR of the same conditions across the joined tables, which PostgreSQL answers by reading every
+ticket), and checks that both find the same tickets.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     from tickets.models import Ticket
-    from tickets.selectors import ticket_search_q
+    from tickets.selectors import search_too_short, ticket_search_q
 
     viewer = get_user_model().objects.get(username="bench-supervisor-1")
     now = sweep_bench.bench_now()
@@ -111,7 +112,8 @@ def main() -> None:
         page(viewer, now, ticket_search_q(text))  # warm the caches the same for both
         runs = [page(viewer, now, ticket_search_q(text)) for _ in range(args.repeats)]
         before = [page(viewer, now, or_across_joins(text)) for _ in range(max(1, args.repeats // 2))]
-        same = runs[0][1:] == before[0][1:]
+        # Fewer than SEARCH_MIN characters find nothing now, by design: only the time is compared.
+        same = runs[0][1:] == before[0][1:] or (search_too_short(text) and runs[0][2] == 0)
         failures += not same
         print(
             f"{what:<48} {runs[0][2]:>8,} {statistics.median(r[0] for r in runs) * 1000:>11.0f} ms"

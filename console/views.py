@@ -277,6 +277,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
             "search": search,
             "ordering": params["ordering"],
         },
+        "search_too_short": selectors.search_too_short(search),
+        "search_min": selectors.SEARCH_MIN,
     }
     template = "console/queue.html#queue-table" if request.htmx else "console/queue.html"
     return render(request, template, context)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from escalation.models import Escalation, Level
 from sla.selectors import SLA_FILTER_STATES, clock_state_q, sla_state_q
 from tickets.models import Category, Channel, Classification, Customer, Service, SlaState, Stage, Ticket
-from tickets.selectors import SEARCH_MAX, customer_match_q, ticket_search_matches
+from tickets.selectors import SEARCH_MAX, SEARCH_MIN, customer_match_q, ticket_search_matches
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -65,7 +65,9 @@ class TicketFilter(django_filters.FilterSet):
     )
     paused = django_filters.BooleanFilter()
     public_exposure = django_filters.BooleanFilter()
-    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX, label=_("Search"))
+    search = django_filters.CharFilter(
+        method="filter_search", min_length=SEARCH_MIN, max_length=SEARCH_MAX, label=_("Search")
+    )
     # Sorting is the pagination's (`?ordering=`, helpdesk.lib.api.Pagination): a page is read from an index.
 
     class Meta:

@@ -251,6 +251,10 @@ WORKING_ROLES = frozenset({Role.AGENT, Role.SUPPORT, Role.SUPERVISOR, Role.TECHN
 VERIFYING_ROLES = frozenset({Role.SUPPORT, Role.SUPERVISOR})
 SLA_CLOCKS = ("response", "resolution")
 SEARCH_MAX = 100
+# Fewer characters than this (spaces aside) find nothing: a name, email or word is matched by its
+# trigrams, and one or two letters have none, so their search could only read every ticket and every
+# customer (one letter: 4.3 s a request at 1,000,000 tickets). A ticket number is longer anyway.
+SEARCH_MIN = 3
 # The clock states the SLA watcher stores that make a ticket need someone now.
 NEEDS_ATTENTION_STATES = (SlaState.AT_RISK.value, SlaState.BREACHED.value)
 
@@ -386,14 +390,22 @@ def ticket_search_q(text: str) -> Q | None:
     return None if ids is None else Q(pk__in=ids)
 
 
+def search_too_short(text: str) -> bool:
+    """Whether a search finds nothing for being shorter than SEARCH_MIN characters (spaces aside)."""
+    return 0 < len("".join(text.split())) < SEARCH_MIN
+
+
 def ticket_search_ids(text: str) -> QuerySet[Any] | None:
     """The ids of the tickets `ticket_search_q` finds, as one UNION of the places a match can come from,
     each answered from its own index (the trigram indexes on TicketSearch and on customers' names and
-    emails, tickets by customer and by service, the number). None when there is nothing to search for."""
+    emails, tickets by customer and by service, the number). None when there is nothing to search for;
+    no ids (and no query) for a search too short to match (`search_too_short`)."""
     # PostgreSQL refuses NUL in a query parameter: it can be in no name, so it is simply dropped.
     text = " ".join((text or "").replace("\x00", "").split())[:SEARCH_MAX]
     if not text:
         return None
+    if search_too_short(text):
+        return Ticket.objects.none().values_list("id", flat=True)
     customers = Q(name__icontains=text) | Q(email__icontains=text)
     words = Q(text__icontains=text)
     digits = "".join(ch for ch in text if ch.isdigit())

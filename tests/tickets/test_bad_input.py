@@ -599,3 +599,16 @@ def test_a_body_without_a_length_is_stopped_past_the_limit(settings: Any) -> Non
     handler.receive_data_chunk(b"a" * (1024 + FORM_ROOM), 0)
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"a", 1024 + FORM_ROOM)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["a", "Ad"])
+def test_a_ticket_search_of_fewer_than_three_characters_is_refused_and_says_why(
+    text: str, staff: Staff, api: Any
+) -> None:
+    """One or two letters have no trigrams to look up (tickets.selectors.SEARCH_MIN): their search would
+    read every ticket and every customer, so the API says how long a search must be."""
+    make_ticket(service=ServiceFactory(customer=CustomerFactory(name="Ade Suryani")))
+    body = assert_error_shape(api(staff.agent).get("/api/tickets/", {"search": text}), 400, {"search"})
+    assert body["fields"]["search"] == [f"Ensure this value has at least 3 characters (it has {len(text)})."]
+    assert len(api(staff.agent).get("/api/tickets/", {"search": "Ade"}).json()["results"]) == 1
