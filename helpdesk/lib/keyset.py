@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -177,10 +179,7 @@ def _rows_of(ordered: QuerySet[M]) -> QuerySet[M]:
 
 
 def _any(parts: Sequence[Q]) -> Q:
-    either = Q(pk__in=[])
-    for part in parts:
-        either |= part
-    return either
+    return functools.reduce(operator.or_, parts)
 
 
 def capped_count(

@@ -80,6 +80,12 @@ def test_a_distinct_list_is_read_as_it_stands() -> None:
     assert [row.name for row in page.rows] == ["Dewi 2", "Dewi 1"]
     (statement,) = [q["sql"] for q in queries.captured_queries]
     assert "ANY(ARRAY" not in statement and "DISTINCT" in statement
+    # With parts, the rows that meet any of them, read the same way.
+    parts = (Q(name="Dewi 0"), Q(name="Dewi 2"))
+    either = keyset.keyset_page(
+        queryset, ordering=keyset.Ordering.parse("-pk"), cursor=None, size=5, parts=parts
+    )
+    assert [row.name for row in either.rows] == ["Dewi 2", "Dewi 0"] and not either.has_next
     rest = keyset.keyset_page(
         queryset, ordering=keyset.Ordering.parse("-pk"), cursor=page.next_cursor, size=2
     )
