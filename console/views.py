@@ -791,7 +791,11 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/lookup.html",
-        {"customers": customers, "text": text, "too_short": len(text) < 2},
+        {
+            "customers": customers,
+            "text": text,
+            "too_short": len(text.replace(" ", "")) < selectors.SEARCH_MIN,
+        },
     )
 
 

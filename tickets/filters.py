@@ -121,7 +121,8 @@ class TicketFilter(django_filters.FilterSet):
 
 class CustomerFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
-    search = django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX)
+    # As the ticket search: fewer than SEARCH_MIN characters have no trigrams to look up.
+    search = django_filters.CharFilter(method="filter_search", min_length=SEARCH_MIN, max_length=SEARCH_MAX)
     email = django_filters.CharFilter(method="filter_email")
     phone = django_filters.CharFilter(method="filter_phone")
 

@@ -612,3 +612,13 @@ def test_a_ticket_search_of_fewer_than_three_characters_is_refused_and_says_why(
     body = assert_error_shape(api(staff.agent).get("/api/tickets/", {"search": text}), 400, {"search"})
     assert body["fields"]["search"] == [f"Ensure this value has at least 3 characters (it has {len(text)})."]
     assert len(api(staff.agent).get("/api/tickets/", {"search": "Ade"}).json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_customer_search_of_fewer_than_three_characters_is_refused(staff: Staff, api: Any) -> None:
+    CustomerFactory(name="Ade Suryani")
+    body = assert_error_shape(api(staff.agent).get("/api/customers/", {"search": "Ad"}), 400, {"search"})
+    assert body["fields"]["search"] == ["Ensure this value has at least 3 characters (it has 2)."]
+    assert [
+        c["name"] for c in api(staff.agent).get("/api/customers/", {"search": "Ade"}).json()["results"]
+    ] == ["Ade Suryani"]
