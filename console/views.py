@@ -794,7 +794,7 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
         {
             "customers": customers,
             "text": text,
-            "too_short": len(text.replace(" ", "")) < selectors.SEARCH_MIN,
+            "too_short": not selectors.search_long_enough(text),
         },
     )
 

@@ -4,8 +4,6 @@ queries, and the history of a ticket as who/when/what/before/after."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import operator
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -332,8 +330,7 @@ def breached_today_parts(now: dt.datetime) -> tuple[Q, Q]:
 
 def breached_today_q(now: dt.datetime) -> Q:
     """`breached_today_parts` as one condition."""
-    nearest, earlier = breached_today_parts(now)
-    return nearest | earlier
+    return keyset.any_of(breached_today_parts(now))
 
 
 def unassigned_at_risk_q() -> Q:
@@ -370,7 +367,7 @@ def queue_view_parts(view: str, now: dt.datetime) -> tuple[Q, ...]:
 def queue_view_q(view: str, now: dt.datetime) -> Q | None:
     """`queue_view_parts` as one condition, or None for no (or an unknown) view."""
     parts = queue_view_parts(view, now)
-    return functools.reduce(operator.or_, parts) if parts else None
+    return keyset.any_of(parts) if parts else None
 
 
 def saved_queue_views(*, owner: AbstractBaseUser) -> list[SavedQueueView]:
@@ -390,9 +387,14 @@ def ticket_search_q(text: str) -> Q | None:
     return None if ids is None else Q(pk__in=ids)
 
 
+def search_long_enough(text: str) -> bool:
+    """Whether `text` has SEARCH_MIN characters, spaces aside: fewer are not searched for."""
+    return len("".join(text.split())) >= SEARCH_MIN
+
+
 def search_too_short(text: str) -> bool:
-    """Whether a search finds nothing for being shorter than SEARCH_MIN characters (spaces aside)."""
-    return 0 < len("".join(text.split())) < SEARCH_MIN
+    """Whether a search was typed and finds nothing for being shorter than SEARCH_MIN characters."""
+    return bool(text.strip()) and not search_long_enough(text)
 
 
 def ticket_search_ids(text: str) -> QuerySet[Any] | None:
@@ -735,7 +737,7 @@ def customer_lookup(*, text: str, limit: int = 10) -> list[Any]:
     Nothing for fewer than SEARCH_MIN characters, spaces aside: one or two have no trigrams to look up,
     and their match read every customer (two letters: 135 ms a keystroke with 100,000 customers)."""
     text = " ".join((text or "").replace("\x00", "").split())[:SEARCH_MAX]
-    if len(text.replace(" ", "")) < SEARCH_MIN:
+    if not search_long_enough(text):
         return []
     services = Service.objects.select_related("region").order_by("reference")
     return list(

@@ -138,7 +138,7 @@ def keyset_page(
     if len(parts) == 1:
         ordered, parts = ordered.filter(parts[0]), ()
     if ordered.query.distinct:
-        rows = list(ordered.filter(_any(parts))[: size + 1] if parts else ordered[: size + 1])
+        rows = list(ordered.filter(any_of(parts))[: size + 1] if parts else ordered[: size + 1])
     elif parts:
         first, *more = [ordered.filter(part).values("pk")[: size + 1] for part in parts]
         rows = list(_rows_of(ordered).filter(is_any_of("pk", first, *more))[: size + 1])
@@ -178,7 +178,8 @@ def _rows_of(ordered: QuerySet[M]) -> QuerySet[M]:
     return rows
 
 
-def _any(parts: Sequence[Q]) -> Q:
+def any_of(parts: Sequence[Q]) -> Q:
+    """The rows that meet any of `parts` (at least one), as one condition."""
     return functools.reduce(operator.or_, parts)
 
 
